@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+
+/** A command adds itself to the program; it stays thin and calls a plain function with explicit arguments. */
+export type RegisterCommand = (program: Command, signal: AbortSignal) => void;
+
+/** Every command np has, in the order `np --help` lists them. Only commands that work are listed. */
+export const commands: RegisterCommand[] = [];

@@ -1,0 +1,25 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of the built `np` entry point (built by `npm test` before vitest runs). */
+export const npBin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+export interface NpResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built np as a user would, with the same Node that runs the tests; never throws. */
+export function runNp(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): NpResult {
+  const r = spawnSync(process.execPath, [npBin, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    encoding: "utf8",
+    timeout: opts.timeoutMs ?? 120_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
