@@ -1,0 +1,133 @@
+/** Parsers for what FACTS_SCRIPT prints: key=value lines, /proc/meminfo, and listening sockets. */
+
+export interface ListeningPort {
+  proto: "tcp" | "udp";
+  port: number;
+  /** Process names holding the socket, when known (ss -p as root). */
+  processes: string[];
+}
+
+export interface HostFacts {
+  os: { id: string; like: string; version: string; pretty: string };
+  arch: string;
+  kernel: string;
+  hostname: string;
+  machineId: string;
+  cpus: number;
+  systemd: boolean;
+  uid: number;
+  /** The host's clock when the script ran, in ms since the epoch. */
+  timeMs: number;
+  memory: { totalMb: number; availableMb: number };
+  disk: { path: string; mount: string; totalMb: number; freeMb: number };
+  listening: ListeningPort[];
+}
+
+/** Splits the script output into the key=value head and its named sections. */
+export function splitSections(text: string): { head: Map<string, string>; sections: Map<string, string[]> } {
+  const head = new Map<string, string>();
+  const sections = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of text.split("\n")) {
+    const marker = /^--([a-z-]+)$/.exec(line);
+    if (marker?.[1]) {
+      current = [];
+      sections.set(marker[1], current);
+    } else if (current) {
+      if (line.trim() !== "") current.push(line);
+    } else {
+      const eq = line.indexOf("=");
+      if (eq > 0) head.set(line.slice(0, eq), line.slice(eq + 1));
+    }
+  }
+  return { head, sections };
+}
+
+/** /proc/meminfo → MB (the kernel reports kB). MemAvailable is missing on very old kernels: fall back to MemFree. */
+export function parseMeminfo(lines: string[]): { totalMb: number; availableMb: number } {
+  const kb = new Map<string, number>();
+  for (const line of lines) {
+    const m = /^(\w+):\s+(\d+)/.exec(line);
+    if (m?.[1] && m[2]) kb.set(m[1], Number(m[2]));
+  }
+  const total = kb.get("MemTotal");
+  if (total === undefined) throw new Error("no MemTotal in /proc/meminfo");
+  const available = kb.get("MemAvailable") ?? kb.get("MemFree") ?? 0;
+  return { totalMb: Math.floor(total / 1024), availableMb: Math.floor(available / 1024) };
+}
+
+/** `ss -Htulnp` lines: `tcp LISTEN 0 4096 0.0.0.0:8500 0.0.0.0:* users:(("consul",pid=1,fd=7))`. */
+export function parseSs(lines: string[]): ListeningPort[] {
+  const ports: ListeningPort[] = [];
+  for (const line of lines) {
+    const cols = line.trim().split(/\s+/);
+    const netid = cols[0];
+    const local = cols[4];
+    if ((netid !== "tcp" && netid !== "udp") || !local) continue;
+    const port = Number(local.slice(local.lastIndexOf(":") + 1));
+    if (!Number.isInteger(port)) continue;
+    const processes = [...line.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1] ?? "");
+    ports.push({ proto: netid, port, processes });
+  }
+  return ports;
+}
+
+/** /proc/net/{tcp,udp}[6] rows prefixed with their file name; listening TCP is state 0A, bound UDP is 07. */
+export function parseProcNet(lines: string[]): ListeningPort[] {
+  const ports: ListeningPort[] = [];
+  for (const line of lines) {
+    const cols = line.trim().split(/\s+/);
+    const [file, , local, , state] = cols;
+    if (!file || !local || !state) continue;
+    const proto = file.startsWith("tcp") ? "tcp" : "udp";
+    if ((proto === "tcp" && state !== "0A") || (proto === "udp" && state !== "07")) continue;
+    const port = Number.parseInt(local.slice(local.lastIndexOf(":") + 1), 16);
+    if (Number.isInteger(port)) ports.push({ proto, port, processes: [] });
+  }
+  return ports;
+}
+
+/** Parses the whole FACTS_SCRIPT output; throws when the output is cut short. */
+export function parseFacts(text: string): HostFacts {
+  const { head, sections } = splitSections(text);
+  if (!sections.has("end")) throw new Error("the facts script did not finish");
+  const num = (k: string) => Number(head.get(k) ?? Number.NaN);
+  const listening = sections.has("ss")
+    ? parseSs(sections.get("ss") ?? [])
+    : parseProcNet(sections.get("proc-net") ?? []);
+  return {
+    os: {
+      id: head.get("os_id") ?? "unknown",
+      like: head.get("os_like") ?? "",
+      version: head.get("os_version") ?? "",
+      pretty: head.get("os_pretty") ?? "unknown",
+    },
+    arch: head.get("arch") ?? "unknown",
+    kernel: head.get("kernel") ?? "",
+    hostname: head.get("hostname") ?? "",
+    machineId: head.get("machine_id") ?? "",
+    cpus: num("cpus"),
+    systemd: head.get("systemd") === "yes",
+    uid: num("uid"),
+    timeMs: num("time_ms"),
+    memory: parseMeminfo(sections.get("meminfo") ?? []),
+    disk: {
+      path: "/var/lib",
+      mount: head.get("disk_mount") ?? "",
+      totalMb: Math.floor(num("disk_total_kb") / 1024),
+      freeMb: Math.floor(num("disk_free_kb") / 1024),
+    },
+    listening: dedupe(listening),
+  };
+}
+
+function dedupe(ports: ListeningPort[]): ListeningPort[] {
+  const seen = new Map<string, ListeningPort>();
+  for (const p of ports) {
+    const key = `${p.proto}/${p.port}`;
+    const prev = seen.get(key);
+    if (prev) prev.processes = [...new Set([...prev.processes, ...p.processes])];
+    else seen.set(key, { ...p, processes: [...p.processes] });
+  }
+  return [...seen.values()].sort((a, b) => a.port - b.port);
+}

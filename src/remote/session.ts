@@ -1,0 +1,66 @@
+import os from "node:os";
+import path from "node:path";
+import { Interrupted } from "../errors.js";
+import { SshConnection, type SshEndpoint } from "./connection.js";
+import { KnownHosts } from "./known-hosts.js";
+import { Semaphore } from "./semaphore.js";
+
+export interface SessionOptions {
+  /** The inventory's `.np/` folder: host keys are pinned in `known_hosts` there. */
+  stateDir: string;
+  signal?: AbortSignal;
+  /** How many connections may be opening at once (default 20). */
+  concurrency?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The SSH connections of one np run: one per host, reused for every step, all closed at the end or on Ctrl-C. */
+export class Session {
+  private readonly open = new Map<string, Promise<SshConnection>>();
+  private readonly gate: Semaphore;
+  private closed = false;
+
+  private constructor(
+    private readonly knownHosts: KnownHosts,
+    private readonly opts: SessionOptions,
+  ) {
+    this.gate = new Semaphore(opts.concurrency ?? 20);
+    opts.signal?.addEventListener("abort", () => this.close(), { once: true });
+  }
+
+  static async create(opts: SessionOptions): Promise<Session> {
+    const knownHosts = new KnownHosts(
+      path.join(opts.stateDir, "known_hosts"),
+      path.join(os.homedir(), ".ssh", "known_hosts"),
+    );
+    return new Session(await knownHosts.load(), opts);
+  }
+
+  /** The host's connection, opened on first use; later calls reuse it. */
+  connect(endpoint: SshEndpoint): Promise<SshConnection> {
+    if (this.closed || this.opts.signal?.aborted) return Promise.reject(new Interrupted());
+    let conn = this.open.get(endpoint.name);
+    if (!conn) {
+      conn = this.gate.use(() =>
+        SshConnection.open(endpoint, { knownHosts: this.knownHosts, env: this.opts.env }),
+      );
+      this.open.set(endpoint.name, conn);
+      // A connection that finishes opening after Ctrl-C is closed at once.
+      conn.then(
+        (c) => this.closed && c.close(),
+        () => {},
+      );
+    }
+    return conn;
+  }
+
+  /** Closes every connection. Safe to call more than once. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.open.values())
+      c.then(
+        (conn) => conn.close(),
+        () => {},
+      );
+  }
+}
