@@ -1,0 +1,66 @@
+import { readFile } from "node:fs/promises";
+import { InputError } from "../errors.js";
+import { analyzeInventory, formatProblems, withoutPaths } from "./analyze.js";
+import { checkResolvable, type HostLookup, systemLookup } from "./resolve-addresses.js";
+import type { Inventory } from "./types.js";
+
+/** A valid inventory and the warnings to print about it. */
+export interface LoadedInventory {
+  inventory: Inventory;
+  warnings: string[];
+}
+
+/**
+ * Parses and validates inventory text without touching the network (host names are not resolved).
+ * `file` names the file in messages and anchors relative paths. Throws InputError listing every problem.
+ */
+export function parseInventory(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedInventory {
+  const a = analyzeInventory(text, file, env);
+  if (!a.inventory) throw problemsError(file, formatProblems(a.source, file, a.problems));
+  return { inventory: a.inventory, warnings: a.warnings };
+}
+
+/**
+ * Reads, validates and normalizes the inventory at `file` (relative to the current folder, or absolute), and
+ * checks that its host names resolve. Throws InputError listing every problem at once.
+ */
+export async function loadInventory(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { lookup?: HostLookup } = {},
+): Promise<LoadedInventory> {
+  const text = await readInventoryText(file);
+  const a = analyzeInventory(text, file, env);
+  const unresolved =
+    a.raw === undefined ? [] : await checkResolvable(a.raw, options.lookup ?? systemLookup());
+  const problems = [...a.problems, ...withoutPaths(unresolved, a.problems)];
+  if (problems.length > 0 || !a.inventory)
+    throw problemsError(file, formatProblems(a.source, file, problems));
+  return { inventory: a.inventory, warnings: a.warnings };
+}
+
+async function readInventoryText(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT")
+      throw new InputError(
+        `inventory file not found: ${file}`,
+        [],
+        "create one with `np init` or pass -i FILE",
+      );
+    if (code === "EISDIR")
+      throw new InputError(`${file} is a folder, not an inventory file`, [], "pass -i FILE");
+    throw new InputError(`cannot read inventory ${file}: ${(err as Error).message}`);
+  }
+}
+
+function problemsError(file: string, problems: string[]): InputError {
+  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  return new InputError(`${file} has ${count}`, problems, "fix them and run `np validate` to check again");
+}
