@@ -23,6 +23,11 @@ cat /proc/meminfo
 if command -v ss >/dev/null 2>&1; then
   echo "--ss"
   ss -Htulnp 2>/dev/null
+  # Which systemd unit owns each listening process: np's own services may hold np's ports.
+  echo "--owners"
+  for pid in $(ss -Htulnp 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+    printf '%s %s\\n' "$pid" "$(sed -n 's#.*/\\([^/]*\\.service\\)$#\\1#p' /proc/$pid/cgroup 2>/dev/null | head -n 1)"
+  done
 else
   echo "--proc-net"
   for f in tcp tcp6 udp udp6; do [ -r /proc/net/$f ] && sed 1d /proc/net/$f | sed "s/^/$f /"; done

@@ -27,7 +27,13 @@ export interface HostUnderCheck {
 const SUPPORTED_ARCH = new Set(["x86_64", "aarch64"]);
 const SUPPORTED_OS = new Set(["debian", "ubuntu"]);
 /** np's own services: a port they hold is not a conflict (a re-run after `np up`). */
-const OUR_PROCESSES = new Set(["consul", "nomad", "traefik", "openobserve", "np-agent"]);
+const OUR_UNITS = new Set([
+  "consul.service",
+  "nomad.service",
+  "traefik.service",
+  "openobserve.service",
+  "np-agent.service",
+]);
 const MIN_DISK_MB = 1024;
 const CLOCK_WARN_MS = 1000;
 const CLOCK_REFUSE_MS = 5000;
@@ -77,7 +83,7 @@ export function judgeHost(host: HostUnderCheck, facts: HostFacts, clockOffsetMs:
       "/etc/machine-id is empty; Nomad and Consul derive node IDs from it (run systemd-machine-id-setup)",
     );
   const busy = facts.listening.filter(
-    (p) => portsFor(host.roles).includes(p.port) && !p.processes.some((name) => OUR_PROCESSES.has(name)),
+    (p) => portsFor(host.roles).includes(p.port) && !(p.units ?? []).some((unit) => OUR_UNITS.has(unit)),
   );
   for (const p of busy) {
     const who = p.processes.length > 0 ? ` by ${p.processes.join(", ")}` : "";

@@ -5,6 +5,8 @@ export interface ListeningPort {
   port: number;
   /** Process names holding the socket, when known (ss -p as root). */
   processes: string[];
+  /** systemd units of those processes, when known (e.g. "nomad.service"). */
+  units?: string[];
 }
 
 export interface HostFacts {
@@ -57,7 +59,7 @@ export function parseMeminfo(lines: string[]): { totalMb: number; availableMb: n
 }
 
 /** `ss -Htulnp` lines: `tcp LISTEN 0 4096 0.0.0.0:8500 0.0.0.0:* users:(("consul",pid=1,fd=7))`. */
-export function parseSs(lines: string[]): ListeningPort[] {
+export function parseSs(lines: string[], owners: Map<string, string> = new Map()): ListeningPort[] {
   const ports: ListeningPort[] = [];
   for (const line of lines) {
     const cols = line.trim().split(/\s+/);
@@ -67,7 +69,8 @@ export function parseSs(lines: string[]): ListeningPort[] {
     const port = Number(local.slice(local.lastIndexOf(":") + 1));
     if (!Number.isInteger(port)) continue;
     const processes = [...line.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1] ?? "");
-    ports.push({ proto: netid, port, processes });
+    const units = [...line.matchAll(/,pid=(\d+),/g)].map((m) => owners.get(m[1] ?? "") ?? "").filter(Boolean);
+    ports.push({ proto: netid, port, processes, units });
   }
   return ports;
 }
@@ -126,8 +129,10 @@ function dedupe(ports: ListeningPort[]): ListeningPort[] {
   for (const p of ports) {
     const key = `${p.proto}/${p.port}`;
     const prev = seen.get(key);
-    if (prev) prev.processes = [...new Set([...prev.processes, ...p.processes])];
-    else seen.set(key, { ...p, processes: [...p.processes] });
+    if (prev) {
+      prev.processes = [...new Set([...prev.processes, ...p.processes])];
+      prev.units = [...new Set([...(prev.units ?? []), ...(p.units ?? [])])];
+    } else seen.set(key, { ...p, processes: [...p.processes], units: [...(p.units ?? [])] });
   }
   return [...seen.values()].sort((a, b) => a.port - b.port);
 }

@@ -37,7 +37,7 @@ export function printCheckReport(out: Output, verdicts: HostVerdict[]): void {
   const lines: string[] = [];
   for (const v of verdicts) {
     const who = `${v.name} (${v.address})`;
-    if (v.unreachable) lines.push(out.paint("red", `${who}: unreachable: ${v.unreachable}`));
+    if (v.unreachable) lines.push(out.paint("red", `${who}: ${v.unreachable}`));
     for (const p of v.problems) lines.push(out.paint("red", `${who}: ${p}`));
   }
   if (lines.length > 0) {

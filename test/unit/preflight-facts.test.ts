@@ -15,9 +15,9 @@ describe("fact parsers (fed real samples)", () => {
     expect(f.memory.totalMb).toBeGreaterThan(20_000);
     expect(f.disk.freeMb).toBe(Math.floor(82896200 / 1024));
     expect(f.listening).toEqual([
-      { proto: "tcp", port: 2024, processes: [] },
-      { proto: "tcp", port: 8500, processes: ["python3"] },
-      { proto: "udp", port: 8600, processes: ["python3"] },
+      { proto: "tcp", port: 2024, processes: [], units: [] },
+      { proto: "tcp", port: 8500, processes: ["python3"], units: [] },
+      { proto: "udp", port: 8600, processes: ["python3"], units: [] },
     ]);
   });
 
@@ -45,9 +45,10 @@ describe("fact parsers (fed real samples)", () => {
     ]);
   });
 
-  it("reads IPv6 and several processes from ss", () => {
-    expect(
-      parseSs(['tcp LISTEN 0 4096 [::]:4646 [::]:* users:(("nomad",pid=9,fd=8),("nomad",pid=10,fd=8))']),
-    ).toEqual([{ proto: "tcp", port: 4646, processes: ["nomad", "nomad"] }]);
+  it("reads IPv6, several processes and their systemd units from ss", () => {
+    const line = 'tcp LISTEN 0 4096 [::]:4646 [::]:* users:(("node",pid=9,fd=8),("node",pid=10,fd=8))';
+    expect(parseSs([line], new Map([["9", "nomad.service"]]))).toEqual([
+      { proto: "tcp", port: 4646, processes: ["node", "node"], units: ["nomad.service"] },
+    ]);
   });
 });

@@ -46,12 +46,12 @@ describe("judging a host", () => {
     expect(v.warnings[0]).toMatch(/overridden.*100 MB RAM and 0.5 CPU instead of 256 MB and 0.75 CPU/);
   });
 
-  it("refuses busy ports unless np's own services hold them", () => {
+  it("refuses busy ports unless a process of np's own units holds them", () => {
     const busy = {
       ...healthy,
       listening: [
         { proto: "tcp" as const, port: 8500, processes: ["python3"] },
-        { proto: "tcp" as const, port: 4646, processes: ["nomad"] },
+        { proto: "tcp" as const, port: 4646, processes: ["node"], units: ["nomad.service"] },
         { proto: "tcp" as const, port: 80, processes: ["nginx"] },
       ],
     };

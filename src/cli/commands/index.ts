@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerCheck } from "./check.js";
 import { registerInit } from "./init.js";
 import { registerValidate } from "./validate.js";
 
@@ -6,4 +7,4 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, signal: AbortSignal) => void;
 
 /** Every command np has, in the order `np --help` lists them. Only commands that work are listed. */
-export const commands: RegisterCommand[] = [registerInit, registerValidate];
+export const commands: RegisterCommand[] = [registerInit, registerValidate, registerCheck];
