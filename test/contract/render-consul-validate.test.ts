@@ -1,0 +1,131 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${" here is HCL interpolation syntax under test, not a JS template
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { desiredFiles, hclString } from "../../src/render/index.js";
+import { type ClusterSecrets, loadOrCreateSecrets } from "../../src/secrets/index.js";
+import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
+import { host, inventory } from "../unit/render-fixtures.js";
+
+const run = promisify(execFile);
+const FETCH = fileURLToPath(new URL("../tools/fetch-consul.sh", import.meta.url));
+
+let work: string;
+let secrets: ClusterSecrets;
+let missing: string | null = null;
+
+/** `consul validate DIR` of a config dir holding only `text`: exit code and all output. */
+async function validate(text: string): Promise<{ ok: boolean; output: string }> {
+  const dir = await mkdtemp(path.join(work, "cfg-"));
+  await writeFile(path.join(dir, "consul.hcl"), text);
+  try {
+    const r = await run(consulBinary, ["validate", dir]);
+    return { ok: true, output: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` || e.message };
+  }
+}
+
+/** 3 servers, 2 clients (one with node class and meta), an edge and an observe host. */
+function cluster(consul: string) {
+  return inventory(
+    [
+      host("server-1", 11, ["server"]),
+      host("server-2", 12, ["server"]),
+      host("server-3", 13, ["server"]),
+      host("client-1", 21, ["client"], { nodeClass: "web", meta: { rack: "r1" } }),
+      host("client-2", 22, ["client"]),
+      host("edge-1", 31, ["edge"]),
+      host("observe-1", 41, ["observe"]),
+    ],
+    { consul },
+  );
+}
+
+function consulConfigs(consul: string): [string, string][] {
+  const inv = cluster(consul);
+  return inv.hosts.map((h) => {
+    const file = desiredFiles(inv, h, secrets).find((f) => f.path.endsWith("/consul.hcl"));
+    if (!file) throw new Error(`no consul.hcl for ${h.name}`);
+    return [h.name, file.content];
+  });
+}
+
+beforeAll(async () => {
+  if (!process.env.NP_TEST_CONSUL && !existsSync(consulBinary)) {
+    await run(FETCH, [path.dirname(consulBinary)], { timeout: 240_000 }).catch((err: Error) =>
+      console.warn(`fetch-consul.sh failed: ${err.message}`),
+    );
+  }
+  missing = consulMissing();
+  work = await mkdtemp(path.join(tmpdir(), "np-consul-validate-"));
+  // Real keys as np generates them: `consul validate` decodes `encrypt` and refuses a bad key.
+  secrets = await loadOrCreateSecrets(path.join(work, ".np"));
+});
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe("rendered consul.hcl against the real Consul 1.8.7", () => {
+  it("the binary is Consul 1.8.7", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    expect((await run(consulBinary, ["version"])).stdout).toMatch(/^Consul v1\.8\.7$/m);
+  });
+
+  it("every host's config (servers, clients, edge, observe) passes `consul validate`", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const configs = consulConfigs("1.8.7");
+    expect(configs.filter(([, text]) => /^server += true$/m.test(text))).toHaveLength(3);
+    for (const [name, text] of configs) {
+      const r = await validate(text);
+      expect(r, `${name}:\n${text}`).toEqual({
+        ok: true,
+        output: expect.stringContaining("Configuration is valid!"),
+      });
+    }
+  });
+
+  it("the same binary rejects the config np writes for Consul 1.12 (ui_config), so the check can fail", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const server = consulConfigs("1.12.0").find(([name]) => name === "server-1")?.[1] ?? "";
+    expect(server).toContain("ui_config {");
+    const r = await validate(server);
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain("invalid config key ui_config");
+  });
+
+  it("rejects a gossip key that is not base64 (1.8.7 checks only that; np's keys are 32 bytes)", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const client = consulConfigs("1.8.7").find(([name]) => name === "client-1")?.[1] ?? "";
+    const r = await validate(client.replace(secrets.consulGossipKey, `!${secrets.consulGossipKey.slice(1)}`));
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/encrypt has invalid key/);
+  });
+
+  it("Consul's HCL parser reads hclString's escapes back as the exact value", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    // Consul refuses a node_meta key with a space and quotes the pair it parsed in the error: the value as read.
+    for (const value of [
+      'say "hi"',
+      "back\\slash",
+      "${x}",
+      "%{ if }",
+      "$${y",
+      "x${",
+      'end\\"',
+      "tab\there",
+    ]) {
+      const r = await validate(
+        `data_dir = "/x"\nbind_addr = "127.0.0.1"\nnode_meta {\n  ${hclString("bad key")} = ${hclString(value)}\n}\n`,
+      );
+      expect(r.ok, value).toBe(false);
+      expect(r.output, value).toContain(`Couldn't load metadata pair ('bad key', '${value}')`);
+    }
+  });
+});

@@ -1,0 +1,86 @@
+import { parse } from "@cdktf/hcl2json";
+import type { HostSpec, Inventory, Role } from "../../src/inventory/index.js";
+import type { ClusterSecrets } from "../../src/secrets/index.js";
+
+/** Fixed keys, so rendered files can be compared byte for byte. */
+export const SECRETS: ClusterSecrets = {
+  consulGossipKey: "dy71LyusK/lcJ5jzlTX3H9/f2nhPGNyh3TrSYdnFGSA=",
+  nomadGossipKey: "IqZqi6aH3YG+QlXWQzwproO6EstifE119PoEwkR3N7Y=",
+};
+
+/** A host with the given roles; address 10.213.7.<octet>, private address 10.213.8.<octet>. */
+export function host(name: string, octet: number, roles: Role[], extra: Partial<HostSpec> = {}): HostSpec {
+  return {
+    name,
+    address: `10.213.7.${octet}`,
+    privateAddress: `10.213.8.${octet}`,
+    roles,
+    labels: {},
+    meta: {},
+    ssh: { user: "root", port: 22, connectTimeoutSec: 10 },
+    ...extra,
+  };
+}
+
+/** An inventory of `hosts`, Consul `consul` (1.8.7 unless said). */
+export function inventory(
+  hosts: HostSpec[],
+  opts: { consul?: string; singleServer?: boolean } = {},
+): Inventory {
+  return {
+    file: "/tmp/np-test/inventory.yaml",
+    dir: "/tmp/np-test",
+    cluster: { name: "demo", datacenter: "dc1", region: "global", singleServer: opts.singleServer ?? false },
+    hosts,
+    versions: { nomad: "1.10.5", consul: opts.consul ?? "1.8.7", traefik: "3.7.9", openobserve: "0.14.7" },
+    artifacts: { source: "releases", trustedKeys: [] },
+    traefik: {},
+    openobserve: {},
+    preflightOverrides: {},
+  };
+}
+
+/**
+ * 3 servers (listed out of name order, to show the configs do not depend on it), 2 clients (one with a node
+ * class and meta), an edge and an observe host.
+ */
+export function cluster(opts: { consul?: string } = {}): Inventory {
+  return inventory(
+    [
+      host("server-2", 12, ["server"]),
+      host("server-1", 11, ["server"]),
+      host("server-3", 13, ["server"]),
+      host("client-1", 21, ["client"], { nodeClass: "web", meta: { rack: "r1", "zone.id": "z-1" } }),
+      host("client-2", 22, ["client", "edge"]),
+      host("edge-1", 31, ["edge"]),
+      host("observe-1", 41, ["observe"]),
+    ],
+    opts,
+  );
+}
+
+/** The private addresses of cluster()'s servers, in name order. */
+export const SERVER_ADDRESSES = ["10.213.8.11", "10.213.8.12", "10.213.8.13"];
+
+/** A host of `inv` by name. */
+export function hostOf(inv: Inventory, name: string): HostSpec {
+  const h = inv.hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`no host ${name}`);
+  return h;
+}
+
+/** An HCL file as JSON, parsed by the real HCL parser (blocks become arrays of objects). */
+export async function parseHcl(text: string, name = "config.hcl"): Promise<Record<string, unknown>> {
+  return (await parse(name, text)) as Record<string, unknown>;
+}
+
+/** The single instance of block `key` of a parsed HCL object. */
+export function block(parsed: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = parsed[key];
+  if (!Array.isArray(value) || value.length !== 1)
+    throw new Error(`expected one "${key}" block, got ${JSON.stringify(value)}`);
+  return value[0] as Record<string, unknown>;
+}
+
+/** Sorted keys of an object. */
+export const keys = (o: Record<string, unknown>): string[] => Object.keys(o).sort();
