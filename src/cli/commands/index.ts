@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { registerCheck } from "./check.js";
 import { registerInit } from "./init.js";
+import { registerSandbox } from "./sandbox.js";
 import { registerValidate } from "./validate.js";
 
 /** A command adds itself to the program; it stays thin and calls a plain function with explicit arguments. */
 export type RegisterCommand = (program: Command, signal: AbortSignal) => void;
 
 /** Every command np has, in the order `np --help` lists them. Only commands that work are listed. */
-export const commands: RegisterCommand[] = [registerInit, registerValidate, registerCheck];
+export const commands: RegisterCommand[] = [registerInit, registerValidate, registerCheck, registerSandbox];
