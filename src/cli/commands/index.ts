@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerArtifacts } from "./artifacts.js";
 import { registerCheck } from "./check.js";
 import { registerInit } from "./init.js";
 import { registerSandbox } from "./sandbox.js";
@@ -8,4 +9,10 @@ import { registerValidate } from "./validate.js";
 export type RegisterCommand = (program: Command, signal: AbortSignal) => void;
 
 /** Every command np has, in the order `np --help` lists them. Only commands that work are listed. */
-export const commands: RegisterCommand[] = [registerInit, registerValidate, registerCheck, registerSandbox];
+export const commands: RegisterCommand[] = [
+  registerInit,
+  registerValidate,
+  registerCheck,
+  registerArtifacts,
+  registerSandbox,
+];

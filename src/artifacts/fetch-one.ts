@@ -1,0 +1,94 @@
+import { chmod, readFile, rm } from "node:fs/promises";
+import { OperationError } from "../errors.js";
+import { cachePath, fileSize, writeFileAtomic } from "./cache.js";
+import { checksumMismatch, expectedSha256, hashFile, sha256Hex } from "./checksums.js";
+import { downloadToFile, MissingArtifactFile } from "./download.js";
+import { extractBinary } from "./extract.js";
+import { formatSize } from "./format-size.js";
+import { locate, type ReleaseFiles, releaseFiles } from "./layout.js";
+import type { ArtifactRequest, FetchedArtifact } from "./types.js";
+import type { FetchContext, VerifiedChecksums } from "./verified-checksums.js";
+
+/**
+ * Makes sure the archive of `req` is on local disk and matches its verified checksums: the `dir` source's own
+ * file, or a cached copy (downloaded again when it does not match). Returns its path.
+ */
+export async function verifiedArchive(
+  ctx: FetchContext,
+  req: ArtifactRequest,
+  sums: VerifiedChecksums,
+): Promise<string> {
+  const files = releaseFiles(req);
+  const expected = expectedSha256(files, sums.text);
+  const location = locate(ctx.settings, req.product, req.version, files.archive);
+  if (location.kind === "file") {
+    if ((await fileSize(location.path)) === undefined)
+      throw new MissingArtifactFile(
+        `not found: ${location.path}`,
+        "fill the folder with `np artifacts fetch --dir DIR` on a machine that has internet access",
+      );
+    return location.path;
+  }
+  const cached = cachePath(ctx.cacheDir, req.product, req.version, files.archive);
+  if ((await fileSize(cached)) !== undefined) {
+    if ((await hashFile(cached)).sha256 === expected) {
+      ctx.progress(`${files.archive}: in the cache, sha256 matches ${files.checksums}`);
+      return cached;
+    }
+    ctx.progress(`${files.archive}: the cached copy does not match ${files.checksums}; downloading it again`);
+    await rm(cached, { force: true });
+  }
+  ctx.progress(`downloading ${location.url}`);
+  const { size } = await downloadToFile(location.url, cached, ctx, (actual) => {
+    if (actual !== expected) throw checksumMismatch(files, actual, expected);
+  });
+  ctx.progress(`${files.archive}: downloaded ${formatSize(size)}, sha256 matches ${files.checksums}`);
+  return cached;
+}
+
+/**
+ * Reads the archive, checks its sha256 once more (the bytes extracted are the bytes verified), and puts its
+ * executable in the cache (rewritten only when it differs).
+ */
+export async function extractToCache(
+  ctx: FetchContext,
+  req: ArtifactRequest,
+  sums: VerifiedChecksums,
+  archivePath: string,
+): Promise<FetchedArtifact> {
+  const files = releaseFiles(req);
+  const expected = expectedSha256(files, sums.text);
+  let archive: Uint8Array;
+  try {
+    archive = await readFile(archivePath);
+  } catch (err) {
+    throw new OperationError(`cannot read ${archivePath}: ${(err as Error).message}`);
+  }
+  const archiveSha256 = sha256Hex(archive);
+  if (archiveSha256 !== expected) throw checksumMismatch(files, archiveSha256, expected);
+  const binary = extractBinary(files, archive);
+  const binarySha256 = sha256Hex(binary);
+  const binaryPath = cachePath(ctx.cacheDir, req.product, req.version, archiveStem(files), files.entry);
+  if (await sameFile(binaryPath, binary.length, binarySha256)) await chmod(binaryPath, 0o755);
+  else await writeFileAtomic(binaryPath, binary, 0o755);
+  return {
+    ...req,
+    archivePath,
+    archiveSha256,
+    binaryPath,
+    binarySha256,
+    binarySize: binary.length,
+    checksumsPath: sums.path,
+    ...(sums.signaturePath && { signaturePath: sums.signaturePath }),
+  };
+}
+
+/** `nomad_1.10.5_linux_amd64.zip` → `nomad_1.10.5_linux_amd64`: one cache folder per extracted archive. */
+function archiveStem(files: ReleaseFiles): string {
+  return files.archive.replace(/\.(zip|tar\.gz)$/, "");
+}
+
+async function sameFile(file: string, size: number, sha256: string): Promise<boolean> {
+  if ((await fileSize(file)) !== size) return false;
+  return (await hashFile(file)).sha256 === sha256;
+}

@@ -1,0 +1,81 @@
+import type { PublicKey } from "openpgp";
+import { InputError, Interrupted, NpError, OperationError } from "../errors.js";
+import { Semaphore } from "../remote/semaphore.js";
+import { defaultCacheDir } from "./cache.js";
+import { createHttpClient } from "./download.js";
+import { extractToCache, verifiedArchive } from "./fetch-one.js";
+import { releaseFiles } from "./layout.js";
+import { uniqueRequests } from "./requests.js";
+import { loadTrustedKeys } from "./signature.js";
+import type { ArtifactRequest, ArtifactsSettings, FetchedArtifact, FetchOptions } from "./types.js";
+import { type FetchContext, type VerifiedChecksums, verifiedChecksums } from "./verified-checksums.js";
+
+/** Downloads at once; extraction runs one at a time (it is CPU-bound and holds a whole archive in memory). */
+const PARALLEL_DOWNLOADS = 4;
+
+/**
+ * Downloads (or takes from the cache), verifies and extracts every requested binary, before anything is
+ * installed. Identical requests are fetched once; the result has one entry per distinct request, in order.
+ * Throws OperationError naming the file and both hashes when a checksum does not match, and the checksums file
+ * and the keys tried when a signature does not verify.
+ */
+export async function fetchArtifacts(
+  artifacts: ArtifactsSettings,
+  requests: readonly ArtifactRequest[],
+  opts: FetchOptions = {},
+): Promise<FetchedArtifact[]> {
+  const unique = uniqueRequests(requests);
+  const http = createHttpClient();
+  let keys: Promise<PublicKey[]> | undefined;
+  const ctx: FetchContext = {
+    settings: artifacts,
+    cacheDir: opts.cacheDir ?? defaultCacheDir(),
+    http,
+    ...(opts.signal && { signal: opts.signal }),
+    keys: () => {
+      keys ??= loadTrustedKeys(artifacts.trustedKeys);
+      return keys;
+    },
+    progress: opts.onProgress ?? (() => {}),
+  };
+  const downloads = new Semaphore(PARALLEL_DOWNLOADS);
+  const extraction = new Semaphore(1);
+  const checksums = new Map<string, Promise<VerifiedChecksums>>();
+  const checksumsOf = (req: ArtifactRequest) => {
+    const key = `${req.product}/${req.version}`;
+    let sums = checksums.get(key);
+    if (!sums) {
+      sums = downloads.use(() => verifiedChecksums(ctx, req.product, req.version, releaseFiles(req)));
+      checksums.set(key, sums);
+    }
+    return sums;
+  };
+  try {
+    const settled = await Promise.allSettled(
+      unique.map(async (req) => {
+        const sums = await checksumsOf(req);
+        const archive = await downloads.use(() => verifiedArchive(ctx, req, sums));
+        return extraction.use(() => extractToCache(ctx, req, sums, archive));
+      }),
+    );
+    if (opts.signal?.aborted) throw new Interrupted();
+    throwFailures(settled.flatMap((s) => (s.status === "rejected" ? [s.reason] : [])));
+    return settled.map((s) => (s as PromiseFulfilledResult<FetchedArtifact>).value);
+  } finally {
+    await http.close();
+  }
+}
+
+/** One failure is thrown as is; several become one error listing each (a shared cause is listed once). */
+function throwFailures(errors: unknown[]): void {
+  if (errors.length === 0) return;
+  const input = errors.find((e) => e instanceof InputError);
+  if (input) throw input;
+  const messages = [...new Set(errors.map((e) => (e instanceof Error ? e.message : String(e))))];
+  const first = errors[0];
+  if (messages.length === 1) throw first;
+  throw new OperationError(
+    `${messages.length} artifacts could not be fetched and verified:\n - ${messages.join("\n - ")}`,
+    first instanceof NpError ? first.hint : undefined,
+  );
+}

@@ -1,0 +1,43 @@
+import type { Inventory } from "../inventory/index.js";
+
+/** A program np installs from a vendor's release archive. */
+export type Product = "consul" | "nomad" | "traefik" | "openobserve";
+
+/** Every product, in the order np lists them. */
+export const PRODUCTS: readonly Product[] = ["consul", "nomad", "traefik", "openobserve"];
+
+/** CPU architectures np installs for (Go's names, as in the release file names). */
+export type Arch = "amd64" | "arm64";
+
+/** Where binaries come from: the inventory's `artifacts` section, normalized. */
+export type ArtifactsSettings = Inventory["artifacts"];
+
+/** One binary to fetch. */
+export interface ArtifactRequest {
+  product: Product;
+  version: string;
+  arch: Arch;
+}
+
+/** A verified binary, extracted into the local cache. */
+export interface FetchedArtifact extends ArtifactRequest {
+  /** The release archive whose sha256 matched its checksums file (in the cache, or in the `dir` source). */
+  archivePath: string;
+  archiveSha256: string;
+  /** The extracted executable in the cache. */
+  binaryPath: string;
+  binarySha256: string;
+  binarySize: number;
+  /** The checksums file the archive was checked against (verified by signature for HashiCorp products). */
+  checksumsPath: string;
+  /** The detached signature that verified the checksums file (HashiCorp products only). */
+  signaturePath?: string;
+}
+
+/** Options of `fetchArtifacts`. */
+export interface FetchOptions {
+  /** Default: $NP_CACHE_DIR, else $XDG_CACHE_HOME/np/artifacts, else ~/.cache/np/artifacts. */
+  cacheDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}

@@ -1,0 +1,118 @@
+import { readFile } from "node:fs/promises";
+import type { PublicKey } from "openpgp";
+import { OperationError } from "../errors.js";
+import { cachePath, writeFileAtomic } from "./cache.js";
+import { type DownloadContext, readLocation, readOptional } from "./download.js";
+import { describeLocation, type Location, locate, type ReleaseFiles } from "./layout.js";
+import { type SignatureFile, verifyChecksumsSignature } from "./signature.js";
+import type { ArtifactsSettings, Product } from "./types.js";
+
+/** Everything one `fetchArtifacts` run shares. */
+export interface FetchContext extends DownloadContext {
+  settings: ArtifactsSettings;
+  cacheDir: string;
+  /** The trusted keys (HashiCorp's and artifacts.trusted_keys), loaded on first use. */
+  keys: () => Promise<PublicKey[]>;
+  progress: (message: string) => void;
+}
+
+/** A checksums file whose signature verified (when its product is signed), and where it is on disk. */
+export interface VerifiedChecksums {
+  text: string;
+  path: string;
+  signaturePath?: string;
+}
+
+/**
+ * The checksums file of one release, verified: for HashiCorp products its detached signature must verify with a
+ * trusted key. A cached copy is used only if it verifies again now; otherwise it is fetched from the source.
+ */
+export async function verifiedChecksums(
+  ctx: FetchContext,
+  product: Product,
+  version: string,
+  files: ReleaseFiles,
+): Promise<VerifiedChecksums> {
+  const where = (file: string) => locate(ctx.settings, product, version, file);
+  if (ctx.settings.source === "dir") {
+    const loc = where(files.checksums) as Extract<Location, { kind: "file" }>;
+    const data = await readLocation(loc, ctx);
+    const sig = await checkSignature(ctx, files, data, (name) => readOptional(where(name), ctx), where);
+    const signaturePath = sig && (where(sig.name) as Extract<Location, { kind: "file" }>).path;
+    return { text: decode(data), path: loc.path, ...(signaturePath && { signaturePath }) };
+  }
+
+  const cached = (file: string) => cachePath(ctx.cacheDir, product, version, file);
+  const fromCache = await readCached(cached(files.checksums));
+  if (fromCache) {
+    try {
+      const sig = await checkSignature(ctx, files, fromCache, (name) => readCached(cached(name)), where);
+      return {
+        text: decode(fromCache),
+        path: cached(files.checksums),
+        ...(sig && { signaturePath: cached(sig.name) }),
+      };
+    } catch (err) {
+      if (!(err instanceof OperationError)) throw err;
+      ctx.progress(`cached ${files.checksums} no longer verifies: fetching it again`);
+    }
+  }
+
+  ctx.progress(`fetching ${describeLocation(where(files.checksums))}`);
+  const data = await readLocation(where(files.checksums), ctx);
+  const sig = await checkSignature(ctx, files, data, (name) => readOptional(where(name), ctx), where);
+  await writeFileAtomic(cached(files.checksums), data);
+  if (sig) await writeFileAtomic(cached(sig.name), sig.data);
+  return {
+    text: decode(data),
+    path: cached(files.checksums),
+    ...(sig && { signaturePath: cached(sig.name) }),
+  };
+}
+
+/**
+ * Verifies the checksums' signature for signed products (undefined for unsigned ones). Signatures are read in
+ * order (key-suffixed first) until one verifies, so a mirror that has only the plain `.sig` costs one miss.
+ */
+async function checkSignature(
+  ctx: FetchContext,
+  files: ReleaseFiles,
+  checksums: Uint8Array,
+  read: (name: string) => Promise<Uint8Array | undefined>,
+  where: (file: string) => Location,
+): Promise<SignatureFile | undefined> {
+  if (files.signatures.length === 0) return undefined;
+  const keys = await ctx.keys();
+  const found: SignatureFile[] = [];
+  for (const name of files.signatures) {
+    const data = await read(name);
+    if (!data) continue;
+    const sig = { name, data };
+    found.push(sig);
+    try {
+      await verifyChecksumsSignature(files.checksums, checksums, [sig], keys);
+      return sig;
+    } catch {
+      // Try the next signature; if none verifies, the error below names all of them.
+    }
+  }
+  if (found.length === 0)
+    throw new OperationError(
+      `no signature found for ${files.checksums}: tried ${files.signatures.map((n) => describeLocation(where(n))).join(", ")}; refusing to install it`,
+      "a mirror must carry the .sig files beside each SHA256SUMS (`np artifacts fetch` copies them)",
+    );
+  await verifyChecksumsSignature(files.checksums, checksums, found, keys);
+  throw new Error("unreachable: verifyChecksumsSignature accepted a set it rejected one by one");
+}
+
+async function readCached(file: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function decode(data: Uint8Array): string {
+  return new TextDecoder().decode(data);
+}

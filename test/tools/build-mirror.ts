@@ -1,0 +1,227 @@
+/**
+ * Test tooling: builds a local artifact mirror in the official release layout, signed with a fresh TEST key.
+ *   npm run e2e:mirror -- DIR [--port N] [--nomad-version V] [--nomad-double FILE] [--consul-binary FILE]
+ * DIR gets consul/<v>/ (the REAL Consul 1.8.7 binary), nomad/<v>/ (the Nomad DOUBLE), test-signing-key.asc and
+ * artifacts.yaml (the inventory `artifacts:` section that uses DIR as `source: dir`). With --port, DIR is also
+ * served on 127.0.0.1:N (0 = any free port) until Ctrl-C, for `source: mirror`.
+ * The layout is written here from the vendors' documented names, independently of np's code, so a drift in np's
+ * layout makes the tests fail. Runs with Node's type stripping: local imports end in `.ts`.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync, zipSync } from "fflate";
+import * as openpgp from "openpgp";
+import { stringify } from "yaml";
+import { serveMirror } from "./mirror-server.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Where test/tools/fetch-consul.sh puts the real Consul 1.8.7 binary. */
+export const REAL_CONSUL = "/var/cache/np-test/consul-1.8.7/consul";
+/** The Nomad double (test/doubles), whose `const VERSION = "…";` line is rewritten to the version served. */
+export const NOMAD_DOUBLE = path.join(here, "..", "doubles", "nomad-double.mjs");
+
+export type Arch = "amd64" | "arm64";
+
+export interface MirrorOptions {
+  /** Executable packed as `consul` in consul_<v>_linux_<arch>.zip (the real one, or a small fake for speed). */
+  consulBinary: string;
+  /** Nomad double (a JS file with a `const VERSION = "…";` line) packed as `nomad`. */
+  nomadDouble: string;
+  versions?: { consul?: string; nomad?: string };
+  /** Default ["amd64"]. The same executable is packed for every arch (tests never run arm64 ones). */
+  arches?: Arch[];
+  /** Optional Traefik and OpenObserve stand-ins, packed as tar.gz with their vendors' checksum files. */
+  traefik?: { version: string; binary: string };
+  openobserve?: { version: string; binary: string };
+}
+
+export interface BuiltMirror {
+  dir: string;
+  /** The TEST public key that signs every SHA256SUMS (DIR/test-signing-key.asc). */
+  keyPath: string;
+  fingerprint: string;
+  /** DIR/artifacts.yaml: the inventory `artifacts:` section for `source: dir`. */
+  artifactsYamlPath: string;
+  /** The same section as np's normalized inventory has it. */
+  artifacts: { source: "dir"; dir: string; trustedKeys: string[] };
+  /** Every file written, relative to DIR. */
+  files: string[];
+}
+
+/** Builds the mirror into `dir` (created if needed; files already there are overwritten, others are kept). */
+export async function buildMirror(dirArg: string, opts: MirrorOptions): Promise<BuiltMirror> {
+  const dir = path.resolve(dirArg);
+  const arches = opts.arches ?? ["amd64"];
+  const consulVersion = opts.versions?.consul ?? "1.8.7";
+  const nomadVersion = opts.versions?.nomad ?? "1.10.5";
+  const files: string[] = [];
+  const put = async (rel: string, data: Uint8Array | string) => {
+    const file = path.join(dir, rel);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, data);
+    files.push(rel);
+  };
+  const { privateKey, publicKey } = await openpgp.generateKey({
+    type: "ecc",
+    userIDs: [{ name: "np TEST mirror key (tests only)", email: "np-test-mirror@example.invalid" }],
+    format: "object",
+  });
+
+  const hashicorp = async (product: string, version: string, binary: Uint8Array) => {
+    const lines: string[] = [];
+    for (const arch of arches) {
+      const zip = `${product}_${version}_linux_${arch}.zip`;
+      const data = zipSync({ [product]: [binary, { level: 1, os: 3, attrs: (0o100755 << 16) >>> 0 }] });
+      await put(`${product}/${version}/${zip}`, data);
+      lines.push(`${sha256(data)}  ${zip}`);
+    }
+    const sums = `${product}_${version}_SHA256SUMS`;
+    const text = new TextEncoder().encode(`${lines.join("\n")}\n`);
+    await put(`${product}/${version}/${sums}`, text);
+    await put(`${product}/${version}/${sums}.sig`, await signDetached(privateKey, text));
+  };
+  await hashicorp("consul", consulVersion, await readFile(opts.consulBinary));
+  await hashicorp("nomad", nomadVersion, await nomadDoubleFor(opts.nomadDouble, nomadVersion));
+
+  if (opts.traefik) {
+    const { version, binary } = opts.traefik;
+    const lines: string[] = [];
+    for (const arch of arches) {
+      const name = `traefik_v${version}_linux_${arch}.tar.gz`;
+      const data = tarGz([{ name: "traefik", data: await readFile(binary), mode: 0o755 }]);
+      await put(`traefik/${version}/${name}`, data);
+      lines.push(`${sha256(data)}  ${name}`);
+    }
+    await put(`traefik/${version}/traefik_v${version}_checksums.txt`, `${lines.join("\n")}\n`);
+  }
+  if (opts.openobserve) {
+    const { version, binary } = opts.openobserve;
+    for (const arch of arches) {
+      const name = `openobserve-v${version}-linux-${arch}.tar.gz`;
+      const data = tarGz([{ name: "openobserve", data: await readFile(binary), mode: 0o755 }]);
+      await put(`openobserve/${version}/${name}`, data);
+      await put(`openobserve/${version}/${name}.sha256sum`, `${sha256(data)}\n`);
+    }
+  }
+
+  const keyPath = path.join(dir, "test-signing-key.asc");
+  await put("test-signing-key.asc", publicKey.armor());
+  const artifacts = { source: "dir" as const, dir, trustedKeys: [keyPath] };
+  const yaml = stringify({ artifacts: { source: "dir", dir, trusted_keys: [keyPath] } });
+  await put(
+    "artifacts.yaml",
+    `# TEST mirror built by test/tools/build-mirror.ts: test doubles signed with a TEST key. Tests only.\n${yaml}`,
+  );
+  return {
+    dir,
+    keyPath,
+    fingerprint: publicKey.getFingerprint().toUpperCase(),
+    artifactsYamlPath: path.join(dir, "artifacts.yaml"),
+    artifacts,
+    files,
+  };
+}
+
+/** The Nomad double with its VERSION line set to `version`. */
+export async function nomadDoubleFor(file: string, version: string): Promise<Uint8Array> {
+  const source = await readFile(file, "utf8");
+  const line = /^const VERSION = "[^"]*";$/m;
+  if (!line.test(source)) throw new Error(`${file} has no line \`const VERSION = "…";\` to set the version`);
+  return new TextEncoder().encode(source.replace(line, `const VERSION = ${JSON.stringify(version)};`));
+}
+
+/** A detached binary signature, as HashiCorp's `.sig` files are. */
+export async function signDetached(privateKey: openpgp.PrivateKey, data: Uint8Array): Promise<Uint8Array> {
+  const message = await openpgp.createMessage({ binary: data });
+  return openpgp.sign({ message, signingKeys: privateKey, detached: true, format: "binary" });
+}
+
+/** A gzipped ustar archive of regular files (release tarballs hold the binary at the top level). */
+export function tarGz(entries: { name: string; data: Uint8Array; mode?: number }[]): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  for (const e of entries) {
+    const header = new Uint8Array(512);
+    const field = (offset: number, length: number, value: string) =>
+      header.set(new TextEncoder().encode(value).subarray(0, length), offset);
+    const octal = (n: number, width: number) => `${n.toString(8).padStart(width - 1, "0")}\0`;
+    field(0, 100, e.name);
+    field(100, 8, octal(e.mode ?? 0o644, 8));
+    field(108, 8, octal(0, 8));
+    field(116, 8, octal(0, 8));
+    field(124, 12, octal(e.data.length, 12));
+    field(136, 12, octal(Math.floor(Date.now() / 1000), 12));
+    field(148, 8, "        ");
+    field(156, 1, "0");
+    field(257, 8, "ustar\u000000");
+    const sum = header.reduce((a, b) => a + b, 0);
+    field(148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
+    blocks.push(header, e.data, new Uint8Array((512 - (e.data.length % 512)) % 512));
+  }
+  blocks.push(new Uint8Array(1024));
+  const tar = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of blocks) {
+    tar.set(b, at);
+    at += b.length;
+  }
+  return gzipSync(tar);
+}
+
+/** The real Consul 1.8.7 binary, fetched by test/tools/fetch-consul.sh when it is not there yet. */
+export function ensureConsulBinary(): string {
+  if (!existsSync(REAL_CONSUL)) execFileSync(path.join(here, "fetch-consul.sh"), { stdio: "inherit" });
+  return REAL_CONSUL;
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = [...argv];
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    if (i === -1) return undefined;
+    const value = args[i + 1];
+    if (value === undefined) throw new Error(`${name} needs a value`);
+    args.splice(i, 2);
+    return value;
+  };
+  const port = flag("--port");
+  const nomadVersion = flag("--nomad-version") ?? "1.10.5";
+  const nomadDouble = path.resolve(flag("--nomad-double") ?? NOMAD_DOUBLE);
+  const consulBinary = flag("--consul-binary");
+  const [dir, ...rest] = args;
+  if (!dir || rest.length > 0 || (port !== undefined && !/^\d+$/.test(port))) {
+    throw new Error(
+      "usage: npm run e2e:mirror -- DIR [--port N] [--nomad-version V] [--nomad-double FILE] [--consul-binary FILE]",
+    );
+  }
+  if (!existsSync(nomadDouble)) throw new Error(`the Nomad double is missing: ${nomadDouble}`);
+  const mirror = await buildMirror(dir, {
+    consulBinary: consulBinary ? path.resolve(consulBinary) : ensureConsulBinary(),
+    nomadDouble,
+    versions: { nomad: nomadVersion },
+  });
+  for (const f of mirror.files) console.log(path.join(mirror.dir, f));
+  console.log(`\nTEST mirror in ${mirror.dir}, signed with TEST key ${mirror.fingerprint}.`);
+  console.log(`inventory section (source: dir): ${mirror.artifactsYamlPath}`);
+  if (port === undefined) return;
+  const server = await serveMirror(mirror.dir, { port: Number(port) });
+  console.log(`\nserving on ${server.url} until Ctrl-C; inventory section for source: mirror:\n`);
+  console.log(
+    stringify({ artifacts: { source: "mirror", url: server.url, trusted_keys: [mirror.keyPath] } }),
+  );
+  process.once("SIGINT", () => void server.close());
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err: Error) => {
+    console.error(`build-mirror: ${err.message}`);
+    process.exitCode = 1;
+  });
+}
