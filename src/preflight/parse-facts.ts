@@ -95,8 +95,10 @@ export function parseFacts(text: string): HostFacts {
   const { head, sections } = splitSections(text);
   if (!sections.has("end")) throw new Error("the facts script did not finish");
   const num = (k: string) => Number(head.get(k) ?? Number.NaN);
+  // pid → systemd unit, so ports held by np's own services are recognised whatever the process is called.
+  const owners = new Map((sections.get("owners") ?? []).map((l) => l.split(" ", 2) as [string, string]));
   const listening = sections.has("ss")
-    ? parseSs(sections.get("ss") ?? [])
+    ? parseSs(sections.get("ss") ?? [], owners)
     : parseProcNet(sections.get("proc-net") ?? []);
   return {
     os: {
