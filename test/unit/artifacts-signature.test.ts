@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import * as openpgp from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HASHICORP_RELEASE_KEY_FINGERPRINT } from "../../src/artifacts/hashicorp-release-key.js";
@@ -9,81 +10,77 @@ import { fingerprintOf, loadTrustedKeys, verifyChecksumsSignature } from "../../
 import { InputError, OperationError } from "../../src/errors.js";
 
 // A copy of the releases.hashicorp.com layout signed with hc-install's TEST key 2FCA0A85 (gpg --verify accepts it).
-const REF = "/work/shared/reference/release-signing";
+// Copies of the reference fixtures (test/fixtures/README.md).
+const REF = fileURLToPath(new URL("../fixtures/release-signing", import.meta.url));
 const TEST_KEY = path.join(REF, "2FCA0A85.pub");
 const TEST_FPR = "719106194588D5BF6D670723B5EEA6B02FCA0A85";
 const SUMS_NAME = "terraform_0.14.11_SHA256SUMS";
-const present = existsSync(REF);
-const read = (file: string) => (present ? readFileSync(path.join(REF, file)) : Buffer.alloc(0));
+const read = (file: string) => readFileSync(path.join(REF, file));
 const sums = read(SUMS_NAME);
 const sig = { name: `${SUMS_NAME}.sig`, data: read(`${SUMS_NAME}.sig`) };
 const suffixed = { name: `${SUMS_NAME}.2FCA0A85.sig`, data: read(`${SUMS_NAME}.2FCA0A85.sig`) };
-if (!present) console.warn(`artifacts-signature: skipped, the reference fixtures are not at ${REF}`);
 
-describe.skipIf(!present)(
-  "SHA256SUMS signature checking (skipped when the reference fixtures are absent)",
-  () => {
-    let tmp: string;
-    beforeAll(async () => {
-      tmp = await mkdtemp(path.join(os.tmpdir(), "np-sig-"));
-    });
-    afterAll(async () => {
-      await rm(tmp, { recursive: true, force: true });
-    });
+describe("SHA256SUMS signature checking (skipped when the reference fixtures are absent)", () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), "np-sig-"));
+  });
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
 
-    it("the built-in key is HashiCorp's release key C874 011F … 72D7 468F", async () => {
-      const keys = await loadTrustedKeys([]);
-      expect(keys.map(fingerprintOf)).toEqual([HASHICORP_RELEASE_KEY_FINGERPRINT]);
-      expect(HASHICORP_RELEASE_KEY_FINGERPRINT).toBe("C874011F0AB405110D02105534365D9472D7468F");
-      const published = await openpgp.readKey({
-        armoredKey: readFileSync(path.join(REF, "hashicorp-security-pubkey.asc"), "utf8"),
-      });
-      expect(fingerprintOf(published)).toBe(HASHICORP_RELEASE_KEY_FINGERPRINT);
+  it("the built-in key is HashiCorp's release key C874 011F … 72D7 468F", async () => {
+    const keys = await loadTrustedKeys([]);
+    expect(keys.map(fingerprintOf)).toEqual([HASHICORP_RELEASE_KEY_FINGERPRINT]);
+    expect(HASHICORP_RELEASE_KEY_FINGERPRINT).toBe("C874011F0AB405110D02105534365D9472D7468F");
+    const published = await openpgp.readKey({
+      armoredKey: readFileSync(path.join(REF, "hashicorp-security-pubkey.asc"), "utf8"),
     });
+    expect(fingerprintOf(published)).toBe(HASHICORP_RELEASE_KEY_FINGERPRINT);
+  });
 
-    it("the test-key-signed layout verifies when the test key is trusted (plain and key-suffixed .sig)", async () => {
-      const keys = await loadTrustedKeys([TEST_KEY]);
-      expect(await verifyChecksumsSignature(SUMS_NAME, sums, [sig], keys)).toBe(sig.name);
-      expect(await verifyChecksumsSignature(SUMS_NAME, sums, [suffixed], keys)).toBe(suffixed.name);
-    });
+  it("the test-key-signed layout verifies when the test key is trusted (plain and key-suffixed .sig)", async () => {
+    const keys = await loadTrustedKeys([TEST_KEY]);
+    expect(await verifyChecksumsSignature(SUMS_NAME, sums, [sig], keys)).toBe(sig.name);
+    expect(await verifyChecksumsSignature(SUMS_NAME, sums, [suffixed], keys)).toBe(suffixed.name);
+  });
 
-    it("FAILS with HashiCorp's key alone, naming the SHA256SUMS file, the keys tried and the signer", async () => {
-      const keys = await loadTrustedKeys([]);
-      const err = await verifyChecksumsSignature(SUMS_NAME, sums, [suffixed, sig], keys).catch(
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(OperationError);
-      const message = (err as Error).message;
-      expect(message).toContain(`${SUMS_NAME}: the signature does not verify with any trusted key`);
-      expect(message).toContain(`tried ${HASHICORP_RELEASE_KEY_FINGERPRINT}`);
-      expect(message).toContain("signed by key ID B5EEA6B02FCA0A85");
-      expect(message).toContain("refusing to install it");
-    });
+  it("FAILS with HashiCorp's key alone, naming the SHA256SUMS file, the keys tried and the signer", async () => {
+    const keys = await loadTrustedKeys([]);
+    const err = await verifyChecksumsSignature(SUMS_NAME, sums, [suffixed, sig], keys).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OperationError);
+    const message = (err as Error).message;
+    expect(message).toContain(`${SUMS_NAME}: the signature does not verify with any trusted key`);
+    expect(message).toContain(`tried ${HASHICORP_RELEASE_KEY_FINGERPRINT}`);
+    expect(message).toContain("signed by key ID B5EEA6B02FCA0A85");
+    expect(message).toContain("refusing to install it");
+  });
 
-    it("a tampered SHA256SUMS fails even with the right key", async () => {
-      const keys = await loadTrustedKeys([TEST_KEY]);
-      const text = sums.toString("utf8");
-      const tampered = Buffer.from(text.replace(/^87a881f7/, "00000000"));
-      expect(tampered.equals(sums)).toBe(false);
-      const err = await verifyChecksumsSignature(SUMS_NAME, tampered, [sig], keys).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(OperationError);
-      expect((err as Error).message).toContain(`tried ${HASHICORP_RELEASE_KEY_FINGERPRINT}, ${TEST_FPR}`);
-    });
+  it("a tampered SHA256SUMS fails even with the right key", async () => {
+    const keys = await loadTrustedKeys([TEST_KEY]);
+    const text = sums.toString("utf8");
+    const tampered = Buffer.from(text.replace(/^87a881f7/, "00000000"));
+    expect(tampered.equals(sums)).toBe(false);
+    const err = await verifyChecksumsSignature(SUMS_NAME, tampered, [sig], keys).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OperationError);
+    expect((err as Error).message).toContain(`tried ${HASHICORP_RELEASE_KEY_FINGERPRINT}, ${TEST_FPR}`);
+  });
 
-    it("garbage in place of a signature is refused, not crashed on", async () => {
-      const keys = await loadTrustedKeys([TEST_KEY]);
-      const junk = { name: `${SUMS_NAME}.sig`, data: Buffer.from("<html>404</html>") };
-      await expect(verifyChecksumsSignature(SUMS_NAME, sums, [junk], keys)).rejects.toThrow(
-        /not an OpenPGP signature/,
-      );
-    });
+  it("garbage in place of a signature is refused, not crashed on", async () => {
+    const keys = await loadTrustedKeys([TEST_KEY]);
+    const junk = { name: `${SUMS_NAME}.sig`, data: Buffer.from("<html>404</html>") };
+    await expect(verifyChecksumsSignature(SUMS_NAME, sums, [junk], keys)).rejects.toThrow(
+      /not an OpenPGP signature/,
+    );
+  });
 
-    it("an unreadable or non-key trusted_keys file is an input error naming the file", async () => {
-      const bad = path.join(tmp, "bad.asc");
-      await writeFile(bad, "not a key\n");
-      await expect(loadTrustedKeys([bad])).rejects.toThrow(InputError);
-      await expect(loadTrustedKeys([bad])).rejects.toThrow(`${bad} is not an armored PGP public key`);
-      await expect(loadTrustedKeys([path.join(tmp, "missing.asc")])).rejects.toThrow("cannot read");
-    });
-  },
-);
+  it("an unreadable or non-key trusted_keys file is an input error naming the file", async () => {
+    const bad = path.join(tmp, "bad.asc");
+    await writeFile(bad, "not a key\n");
+    await expect(loadTrustedKeys([bad])).rejects.toThrow(InputError);
+    await expect(loadTrustedKeys([bad])).rejects.toThrow(`${bad} is not an armored PGP public key`);
+    await expect(loadTrustedKeys([path.join(tmp, "missing.asc")])).rejects.toThrow("cannot read");
+  });
+});
