@@ -58,6 +58,11 @@ export class ConsulApi {
     return (await this.api.get<string>("/v1/status/leader")).body;
   }
 
+  /** The Raft peers this server knows ("ip:8300"). */
+  async peers(): Promise<string[]> {
+    return (await this.api.get<string[]>("/v1/status/peers")).body;
+  }
+
   /** Autopilot health; HTTP 429 means unhealthy and still carries the document. */
   async autopilotHealth(): Promise<ConsulAutopilotHealth> {
     return (await this.api.get<ConsulAutopilotHealth>("/v1/operator/autopilot/health", [429])).body;

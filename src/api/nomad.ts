@@ -1,5 +1,5 @@
 import type { Dispatcher } from "undici";
-import { JsonApi } from "./http.js";
+import { ApiError, JsonApi } from "./http.js";
 
 export interface NomadAutopilotHealth {
   Healthy: boolean;
@@ -59,9 +59,22 @@ export class NomadApi {
     this.api = new JsonApi("Nomad", origin, dispatcher, token ? { "X-Nomad-Token": token } : {});
   }
 
-  /** "ip:4647" of the leader, or "" when there is none. */
+  /**
+   * "ip:4647" of the leader, or "" when there is none. Nomad answers a leaderless read with HTTP 500
+   * "No cluster leader" after waiting a few seconds (only `?stale` reads give ""); both mean no leader.
+   */
   async leader(): Promise<string> {
-    return (await this.api.get<string>("/v1/status/leader")).body;
+    try {
+      return (await this.api.get<string>("/v1/status/leader")).body;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 500 && /No cluster leader/i.test(err.body)) return "";
+      throw err;
+    }
+  }
+
+  /** The Raft peers this server knows ("ip:4647"). */
+  async peers(): Promise<string[]> {
+    return (await this.api.get<string[]>("/v1/status/peers")).body;
   }
 
   /** Autopilot health; HTTP 429 means unhealthy and still carries the document. */

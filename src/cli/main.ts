@@ -20,6 +20,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .option("-v, --verbose", "show detail: full remote stderr, stack traces")
     .addOption(new Option("--no-color", "no colours in output (also NO_COLOR=1)"))
     .option("--yes", "answer yes to prompts")
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   for (const register of commands) register(program, signal);

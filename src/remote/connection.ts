@@ -52,6 +52,8 @@ export const connectionStats = { opened: 0 };
 export class SshConnection {
   private readonly channels: Semaphore;
   private closed = false;
+  /** Round trips made on this connection: commands run and SFTP sessions opened (benchmarks report them). */
+  roundTrips = 0;
 
   private constructor(
     readonly endpoint: SshEndpoint,
@@ -124,6 +126,7 @@ export class SshConnection {
 
   /** Runs argv on the host and returns its exit code and output; never throws for a non-zero exit. */
   exec(argv: Argv, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.roundTrips++;
     return this.channels.use(() => this.execNow(shellJoin(argv), opts));
   }
 
@@ -140,6 +143,7 @@ export class SshConnection {
 
   /** An SFTP session on this connection (one channel). */
   sftp(): Promise<SFTPWrapper> {
+    this.roundTrips++;
     return new Promise((resolve, reject) =>
       this.client.sftp((err, sftp) =>
         err ? reject(new HostError(this.name, `SFTP unavailable: ${err.message}`)) : resolve(sftp),

@@ -54,6 +54,16 @@ export class Session {
     return conn;
   }
 
+  /** Per host: round trips made on its one connection (for `--verbose` and benchmarks). */
+  async roundTrips(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const [name, conn] of this.open) {
+      const c = await conn.catch(() => null);
+      if (c) counts.set(name, c.roundTrips);
+    }
+    return counts;
+  }
+
   /** Closes every connection. Safe to call more than once. */
   close(): void {
     this.closed = true;

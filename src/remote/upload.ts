@@ -7,7 +7,8 @@ import type { SshConnection } from "./connection.js";
 export interface UploadSpec {
   /** Absolute destination path on the host. */
   dest: string;
-  content: Buffer | string;
+  /** The bytes to write, or a local file to send (large binaries: sent with parallel SFTP writes). */
+  content: Buffer | string | { localPath: string; sha256: string };
   /** Octal mode, e.g. "0644". */
   mode: string;
   owner?: string;
@@ -46,15 +47,18 @@ export async function remoteSha256(conn: SshConnection, file: string): Promise<s
  * Skipped when the remote sha256 already matches.
  */
 export async function upload(conn: SshConnection, spec: UploadSpec): Promise<UploadResult> {
-  const want = sha256(spec.content);
+  const local = typeof spec.content === "object" && "localPath" in spec.content ? spec.content : undefined;
+  const want = local ? local.sha256 : sha256(spec.content as Buffer | string);
   const have = spec.remoteSha256 !== undefined ? spec.remoteSha256 : await remoteSha256(conn, spec.dest);
   if (have === want) return { changed: false, sha256: want };
   const staged = `/tmp/.np-upload-${randomBytes(8).toString("hex")}-${path.basename(spec.dest)}`;
   const sftp = await conn.sftp();
   try {
-    await new Promise<void>((resolve, reject) =>
-      sftp.writeFile(staged, spec.content, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: Error | null | undefined) => (err ? reject(err) : resolve());
+      if (local) sftp.fastPut(local.localPath, staged, { mode: 0o600 }, done);
+      else sftp.writeFile(staged, spec.content as Buffer | string, { mode: 0o600 }, done);
+    });
   } catch (err) {
     throw new HostError(conn.name, `upload of ${spec.dest} failed: ${(err as Error).message}`);
   } finally {

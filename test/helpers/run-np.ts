@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** Absolute path of the built `np` entry point (built by `npm test` before vitest runs). */
@@ -22,4 +22,30 @@ export function runNp(
     timeout: opts.timeoutMs ?? 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the built np without blocking this process's event loop: needed when the test itself serves something
+ * np talks to (an artifact mirror on loopback).
+ */
+export function runNpAsync(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<NpResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [npBin, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: "1", ...opts.env },
+      timeout: opts.timeoutMs ?? 600_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

@@ -2,7 +2,11 @@ import type { Command } from "commander";
 import { registerArtifacts } from "./artifacts.js";
 import { registerCheck } from "./check.js";
 import { registerInit } from "./init.js";
+import { registerPlan } from "./plan.js";
 import { registerSandbox } from "./sandbox.js";
+import { registerStatus } from "./status.js";
+import { registerUnlock } from "./unlock.js";
+import { registerUp } from "./up.js";
 import { registerValidate } from "./validate.js";
 
 /** A command adds itself to the program; it stays thin and calls a plain function with explicit arguments. */
@@ -13,6 +17,10 @@ export const commands: RegisterCommand[] = [
   registerInit,
   registerValidate,
   registerCheck,
+  registerPlan,
+  registerUp,
+  registerStatus,
+  registerUnlock,
   registerArtifacts,
   registerSandbox,
 ];

@@ -1,0 +1,84 @@
+import { HostError } from "../../errors.js";
+import { FACTS_SCRIPT } from "../../preflight/facts-script.js";
+import { parseFacts } from "../../preflight/parse-facts.js";
+import { asRoot, shScript } from "../../remote/command.js";
+import { parallelEach, throwIfFailed } from "../../remote/parallel.js";
+import { ensureRoot } from "../../remote/sudo.js";
+import { desiredDirs, desiredFiles } from "../../render/index.js";
+import type { HostRun, Phase, Service } from "../context.js";
+import { parseHostState } from "../host-state.js";
+import { STATE_SCRIPT } from "../state-script.js";
+
+export const BINARY_PATHS: Record<Service, string> = {
+  consul: "/usr/local/bin/consul",
+  nomad: "/usr/local/bin/nomad",
+};
+
+/** Services a host runs: Consul everywhere, Nomad on servers and clients. */
+export function servicesFor(roles: readonly string[]): Service[] {
+  return roles.includes("server") || roles.includes("client") ? ["consul", "nomad"] : ["consul"];
+}
+
+/**
+ * Connects to every host and reads, in one round trip per host, the preflight facts and the actual state of
+ * every path, unit and user np manages there.
+ */
+export const gather: Phase = {
+  title: "connect and gather facts",
+  async run(ctx) {
+    if (!ctx.secrets) throw new Error("secrets must be loaded before gathering");
+    const secrets = ctx.secrets;
+    const { results, failures } = await parallelEach(
+      ctx.inv.hosts,
+      (spec) => spec.name,
+      async (spec): Promise<HostRun> => {
+        const conn = await ctx.session.connect(spec);
+        await ensureRoot(conn);
+        const services = servicesFor(spec.roles);
+        const files = desiredFiles(ctx.inv, spec, secrets);
+        const dirs = desiredDirs(spec);
+        const paths = [
+          ...dirs.map((d) => d.path),
+          ...files.map((f) => f.path),
+          ...services.map((s) => BINARY_PATHS[s]),
+        ];
+        const sent = Date.now();
+        const r = await conn.run(asRoot(shScript(paths), spec.ssh.user), {
+          stdin: FACTS_SCRIPT + STATE_SCRIPT,
+          timeoutMs: 60_000,
+          signal: ctx.signal,
+        });
+        const received = Date.now();
+        try {
+          const facts = parseFacts(r.stdout);
+          const state = parseHostState(r.stdout);
+          ctx.out.debug(`${spec.name}: gathered facts and state in ${received - sent} ms`);
+          return {
+            spec,
+            conn,
+            facts,
+            clockOffsetMs: facts.timeMs - (sent + received) / 2,
+            state,
+            files,
+            dirs,
+            binaries: [],
+            services,
+            restart: new Set(
+              [...state.pendingRestarts].filter((s): s is Service => s === "consul" || s === "nomad"),
+            ),
+            daemonReload: false,
+          };
+        } catch (err) {
+          throw new HostError(
+            spec.name,
+            `cannot read the host's state: ${(err as Error).message}`,
+            undefined,
+            r.stderr,
+          );
+        }
+      },
+    );
+    throwIfFailed(failures);
+    ctx.hosts = ctx.inv.hosts.map((spec) => results.get(spec) as HostRun);
+  },
+};

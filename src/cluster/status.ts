@@ -1,0 +1,126 @@
+import path from "node:path";
+import { type ConsulApi, consulMemberStatus } from "../api/consul.js";
+import type { NomadApi } from "../api/nomad.js";
+import { HostError } from "../errors.js";
+import type { HostSpec, Inventory } from "../inventory/index.js";
+import { Session } from "../remote/session.js";
+import { ApiTunnels } from "./apis.js";
+import { type QuorumHealth, readQuorum } from "./quorum.js";
+
+/** One host as the cluster sees it. */
+export interface NodeStatus {
+  name: string;
+  roles: string[];
+  consul: { status: string; version: string } | null;
+  nomad: { status: string; version: string } | null;
+}
+
+/** What `np status` reports; `degraded` lists why the cluster is not healthy. */
+export interface ClusterStatus {
+  healthy: boolean;
+  degraded: string[];
+  consul: QuorumHealth | null;
+  nomad: QuorumHealth | null;
+  nodes: NodeStatus[];
+  unreachable: string[];
+}
+
+/** Reads Consul and Nomad health through SSH tunnels to the first server that answers. */
+export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Promise<ClusterStatus> {
+  const servers = inv.hosts.filter((h) => h.roles.includes("server"));
+  const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
+  const tunnels = new ApiTunnels();
+  const unreachable: string[] = [];
+  try {
+    const reachable = await Promise.all(
+      servers.map((h) =>
+        session.connect(h).then(
+          (conn) => ({ h, conn }),
+          (err) => {
+            unreachable.push(
+              `${h.name}: ${err instanceof HostError ? err.message.replace(`${h.name}: `, "") : String(err)}`,
+            );
+            return null;
+          },
+        ),
+      ),
+    );
+    const vias = reachable.filter((r): r is NonNullable<typeof r> => r !== null);
+    let lastError = "no server reachable";
+    const ask = async <T>(fn: (consul: ConsulApi, nomad: NomadApi) => Promise<T>): Promise<T | null> => {
+      lastError = "no server reachable";
+      for (const { h, conn } of vias) {
+        try {
+          return await fn(
+            tunnels.for("consul", conn, h.privateAddress) as ConsulApi,
+            tunnels.for("nomad", conn, h.privateAddress) as NomadApi,
+          );
+        } catch (err) {
+          // This server's API is down (the server may be the one that failed): ask the next.
+          lastError = (err as Error).message;
+        }
+      }
+      return null;
+    };
+    const unreadable: string[] = [];
+    const consul = await ask((c) => readQuorum("consul", c));
+    if (!consul) unreadable.push(`cannot read Consul's health from any server: ${lastError}`);
+    const nomad = await ask((_, n) => readQuorum("nomad", n));
+    if (!nomad) unreadable.push(`cannot read Nomad's health from any server: ${lastError}`);
+    const consulMembers = (await ask((c) => c.members())) ?? [];
+    const nomadNodes = (await ask((_, n) => n.nodes())) ?? [];
+    const nomadMembers = (await ask((_, n) => n.members())) ?? [];
+    const nodes: NodeStatus[] = inv.hosts.map((h) => {
+      const cm = consulMembers.find((m) => m.Name === h.name);
+      const runsNomad = h.roles.includes("server") || h.roles.includes("client");
+      const nm = nomadMembers.find((m) => m.Name.split(".")[0] === h.name);
+      const nn = nomadNodes.find((n) => n.Name === h.name);
+      return {
+        name: h.name,
+        roles: h.roles,
+        consul: cm
+          ? { status: consulMemberStatus(cm.Status), version: (cm.Tags.build ?? "").split(":")[0] ?? "" }
+          : null,
+        nomad: !runsNomad
+          ? null
+          : nn
+            ? { status: nn.Status, version: nn.Version }
+            : nm
+              ? { status: nm.Status, version: nm.Tags.build ?? "" }
+              : null,
+      };
+    });
+    const degraded = [...unreadable, ...judge(servers, consul, nomad, nodes, unreachable)];
+    return { healthy: degraded.length === 0, degraded, consul, nomad, nodes, unreachable };
+  } finally {
+    await tunnels.close();
+    session.close();
+  }
+}
+
+function judge(
+  servers: HostSpec[],
+  consul: QuorumHealth | null,
+  nomad: QuorumHealth | null,
+  nodes: NodeStatus[],
+  unreachable: string[],
+): string[] {
+  const why: string[] = unreachable.map((u) => `server unreachable over SSH: ${u}`);
+  for (const [name, q] of [
+    ["consul", consul],
+    ["nomad", nomad],
+  ] as const) {
+    if (!q) continue;
+    if (q.leader === "") why.push(`${name} has no leader`);
+    if (!q.healthy) why.push(`${name} autopilot reports the servers unhealthy`);
+    if (servers.length >= 3 && q.failureTolerance === 0)
+      why.push(`${name} failure tolerance is 0: one more lost server loses quorum`);
+    for (const s of q.servers) if (s.status !== "alive") why.push(`${name} server ${s.name} is ${s.status}`);
+  }
+  for (const n of nodes) {
+    if (n.consul && n.consul.status !== "alive") why.push(`${n.name}: consul member ${n.consul.status}`);
+    if (n.nomad && !["ready", "alive"].includes(n.nomad.status))
+      why.push(`${n.name}: nomad ${n.nomad.status}`);
+  }
+  return [...new Set(why)];
+}
