@@ -3,7 +3,7 @@
 /** Versions np installs when the inventory does not pin them. */
 export const DEFAULT_VERSIONS = {
   nomad: "1.10.5",
-  consul: "1.8.7",
+  consul: "1.21.0",
   traefik: "3.7.9",
   openobserve: "0.14.7",
 } as const;

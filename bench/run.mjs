@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+/**
+ * np's benchmarks: printed, never gating. They run the built np (`npm run build` first) against sandbox nodes,
+ * so they need what the end-to-end tests need: Linux, root, systemd-nspawn, debootstrap, and the real Consul
+ * 1.8.7 (test/tools/fetch-consul.sh). Usage: npm run bench
+ *
+ * - np check on 5 and on 10 nodes: wall time (median of 3) and SSH connections per host, counted by each node's
+ *   sshd (target: 1 per host; 5 nodes under 2 s; 10 nodes within 1.3x of 5).
+ * - np up, fresh, on 3 and on 6 nodes, and a no-op re-run on 6: wall time, the 6/3 ratio (target <= 1.3) and
+ *   the SSH round trips per host np reports with --verbose (target for the no-op: under 1 s).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const np = path.join(root, "dist", "cli", "main.js");
+const NAME = "npbench";
+const SUBNET = "10.213.30.0/24";
+const work = mkdtempSync(path.join(os.tmpdir(), "np-bench-"));
+
+function run(args, { quiet = true } = {}) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [np, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!quiet || r.status !== 0) process.stderr.write(r.stdout + r.stderr);
+  return { code: r.status, ms, stdout: r.stdout, stderr: r.stderr };
+}
+
+function ssh(keyFile, address, script) {
+  const r = spawnSync(
+    "ssh",
+    [
+      "-i",
+      keyFile,
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "LogLevel=ERROR",
+      "-o",
+      "BatchMode=yes",
+      `root@${address}`,
+      script,
+    ],
+    { encoding: "utf8" },
+  );
+  return r.stdout.trim();
+}
+
+function scpNode(keyFile, address) {
+  spawnSync("scp", [
+    "-q",
+    "-i",
+    keyFile,
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    process.execPath,
+    `root@${address}:/usr/local/bin/node`,
+  ]);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function inventory(file, hosts, keyFile, extra = {}) {
+  writeFileSync(
+    file,
+    stringify({ cluster: { name: "bench" }, ssh: { user: "root", key: keyFile }, hosts, ...extra }),
+  );
+  return file;
+}
+
+async function main() {
+  if (process.getuid?.() !== 0) throw new Error("the benchmarks start sandbox nodes: run them as root");
+  const up = run(["sandbox", "down", "--name", NAME]);
+  void up;
+  const started = run([
+    "sandbox",
+    "up",
+    "--name",
+    NAME,
+    "--nodes",
+    "10",
+    "--subnet",
+    SUBNET,
+    "--out",
+    path.join(work, "sandbox.yaml"),
+  ]);
+  if (started.code !== 0) throw new Error("np sandbox up failed");
+  try {
+    const status = JSON.parse(run(["sandbox", "status", "--name", NAME, "--json"]).stdout);
+    const key = status.keyFile;
+    const addr = Object.fromEntries(status.nodes.map((n) => [n.name, n.address]));
+    const host = (name, roles) => ({ name, address: addr[name], roles });
+
+    // --- np check: 5 vs 10 nodes
+    const five = [
+      host("node1", ["server"]),
+      host("node2", ["server"]),
+      host("node3", ["server"]),
+      host("node4", ["client", "edge"]),
+      host("node5", ["client", "observe"]),
+    ];
+    const ten = [...five, ...["node6", "node7", "node8", "node9", "node10"].map((n) => host(n, ["client"]))];
+    const inv5 = inventory(path.join(work, "check5.yaml"), five, key);
+    const inv10 = inventory(path.join(work, "check10.yaml"), ten, key);
+    run(["check", "-i", inv10]); // pins host keys; warms the page cache
+    const logins = () =>
+      Object.fromEntries(
+        ten.map((h) => [
+          h.name,
+          Number(ssh(key, h.address, "journalctl -u ssh -o cat --no-pager | grep -c 'Accepted publickey'")),
+        ]),
+      );
+    const before = logins();
+    const t5 = [1, 2, 3].map(() => run(["check", "-i", inv5]).ms);
+    const t10 = [1, 2, 3].map(() => run(["check", "-i", inv10]).ms);
+    const after = logins();
+    // Each node saw 3 or 6 np check runs plus the one login that counts: connections per run per host.
+    const perHost = ten.map((h) => (after[h.name] - before[h.name] - 1) / (five.includes(h) ? 6 : 3));
+
+    // --- np up: fresh 3 nodes, fresh 6 nodes, no-op on 6
+    const { buildMirror, NOMAD_DOUBLE, REAL_CONSUL } = await import("../test/tools/build-mirror.ts");
+    const mirror = await buildMirror(path.join(work, "mirror"), {
+      consulBinary: REAL_CONSUL,
+      nomadDouble: NOMAD_DOUBLE,
+    });
+    const artifacts = { source: "dir", dir: mirror.dir, trusted_keys: [mirror.keyPath] };
+    const versions = { consul: "1.8.7", nomad: "1.10.5" };
+    for (const n of Object.values(addr)) scpNode(key, n); // the Nomad double needs a Node runtime (test harness)
+    const cache = path.join(work, "cache");
+    const env = { NP_CACHE_DIR: cache };
+    Object.assign(process.env, env);
+    const three = [
+      host("node1", ["server", "client", "edge"]),
+      host("node2", ["server", "client"]),
+      host("node3", ["server", "observe"]),
+    ];
+    const six = [
+      host("node4", ["server"]),
+      host("node5", ["server"]),
+      host("node6", ["server"]),
+      host("node7", ["client", "edge"]),
+      host("node8", ["client", "observe"]),
+      host("node9", ["client"]),
+    ];
+    const up3 = inventory(path.join(work, "up3.yaml"), three, key, { versions, artifacts });
+    const up6 = inventory(path.join(work, "up6.yaml"), six, key, { versions, artifacts });
+    run(["artifacts", "fetch", "-i", up3, "--dir", path.join(work, "fetched")]); // fills the download cache for both
+    const fresh3 = run(["up", "-v", "-i", up3]);
+    const fresh6 = run(["up", "-v", "-i", up6]);
+    const noop6 = [1, 2, 3].map(() => run(["up", "-v", "-i", up6]));
+    const trips = (r) =>
+      [...r.stderr.matchAll(/^(\S+): (\d+) round trips over 1 SSH connection$/gm)]
+        .map((m) => `${m[1]}=${m[2]}`)
+        .join(" ");
+
+    const ok = (c) => (c === 0 ? "" : " (FAILED)");
+    console.log("\nnp benchmarks (sandbox nodes on this machine; printed, not gating)\n");
+    console.log(`np check, 5 nodes:   median ${secs(median(t5))} of 3 runs (target < 2 s)`);
+    console.log(
+      `np check, 10 nodes:  median ${secs(median(t10))} of 3 runs; 10/5 = ${(median(t10) / median(t5)).toFixed(2)} (target <= 1.3)`,
+    );
+    console.log(`SSH connections per host per np check: ${[...new Set(perHost)].join(", ")} (target 1)`);
+    console.log(
+      `np up, fresh, 3 nodes: ${secs(fresh3.ms)}${ok(fresh3.code)}; round trips per host: ${trips(fresh3)}`,
+    );
+    console.log(
+      `np up, fresh, 6 nodes: ${secs(fresh6.ms)}${ok(fresh6.code)}; 6/3 = ${(fresh6.ms / fresh3.ms).toFixed(2)} (target <= 1.3); round trips per host: ${trips(fresh6)}`,
+    );
+    console.log(
+      `np up, no-op, 6 nodes: median ${secs(median(noop6.map((r) => r.ms)))} of 3 runs${ok(noop6[0].code)} (target < 1 s); round trips per host: ${trips(noop6[0])}`,
+    );
+  } finally {
+    run(["sandbox", "down", "--name", NAME]);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${err.message}`);
+  process.exitCode = 1;
+});
