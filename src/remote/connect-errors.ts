@@ -8,6 +8,7 @@ export interface Target {
   port: number;
   user: string;
   key?: string;
+  passphraseEnv?: string;
   via?: string;
 }
 
@@ -50,11 +51,10 @@ export function connectError(t: Target, err: unknown, hostKey?: HostKeyVerdict):
     );
   }
   if (/Encrypted private (OpenSSH )?key detected, but no passphrase/i.test(message)) {
-    return new HostError(
-      t.host,
-      `the private key ${t.key} is encrypted`,
-      "set ssh.passphrase_env to the name of an environment variable that holds its passphrase",
-    );
+    const hint = t.passphraseEnv
+      ? `set the environment variable ${t.passphraseEnv} (ssh.passphrase_env) to the key's passphrase`
+      : "set ssh.passphrase_env to the name of an environment variable that holds its passphrase";
+    return new HostError(t.host, `the private key ${t.key} is encrypted and no passphrase was given`, hint);
   }
   if (/Cannot parse privateKey/i.test(message)) {
     return new HostError(

@@ -219,7 +219,8 @@ export class SshConnection {
 }
 
 function targetOf(e: SshEndpoint): Target {
-  return { host: e.name, address: e.address, port: e.ssh.port, user: e.ssh.user, key: e.ssh.key };
+  const { user, port, key, passphraseEnv } = e.ssh;
+  return { host: e.name, address: e.address, port, user, key, passphraseEnv };
 }
 
 /** A TCP socket with TCP_NODELAY: without it, ssh2 stalls ~40 ms per round trip on delayed ACKs (design.md). */
@@ -276,7 +277,9 @@ async function handshake(
         "check ssh.key in the inventory",
       );
     }
-    if (passphraseEnv) config.passphrase = env[passphraseEnv];
+    // An empty variable counts as unset, so the error says the passphrase is missing rather than wrong.
+    const passphrase = passphraseEnv ? env[passphraseEnv] : undefined;
+    if (passphrase) config.passphrase = passphrase;
   } else if (env.SSH_AUTH_SOCK) {
     config.agent = env.SSH_AUTH_SOCK;
   } else {
@@ -307,11 +310,14 @@ async function handshake(
     });
     client.once("error", (err) => {
       client.end();
+      sock.destroy();
       reject(connectError(t, err, verdict));
     });
     try {
       client.connect(config);
     } catch (err) {
+      // ssh2 throws at once for a key it cannot parse: the socket is ours to close, or np would never exit.
+      sock.destroy();
       reject(connectError(t, err));
     }
   });

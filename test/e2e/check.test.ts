@@ -182,4 +182,49 @@ describe.skipIf(skipReason !== null)("np check on sandbox nodes (real SSH, real 
     // The other hosts were pinned on first use and pass.
     expect(r.stdout).toMatch(/^node1 .* ok$/m);
   });
+
+  it("reaches the hosts through a bastion (the first node as jump host)", () => {
+    const inv = healthyInv();
+    const jump = inv.hosts.find((h) => h.name === "node1");
+    inv.ssh.bastion = { host: jump?.address };
+    const r = check(inv);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/all 4 hosts passed preflight/);
+    // node2 saw the connection come from node1, not from the bridge's gateway.
+    const from = onNode("node2", [
+      "sh",
+      "-c",
+      "journalctl -u ssh -o cat --no-pager | grep 'Accepted publickey' | tail -n 2",
+    ]);
+    expect(from.stdout).toContain(`from ${addr("node1")} `);
+  });
+
+  it("uses an encrypted key with its passphrase from the environment, and says so when it is missing", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "np-check-"));
+    const pair = utils.generateKeyPairSync("ed25519", {
+      passphrase: "s3cret phrase",
+      cipher: "aes256-ctr",
+      rounds: 16,
+    });
+    const keyFile = path.join(dir, "encrypted_key");
+    writeFileSync(keyFile, pair.private, { mode: 0o600 });
+    for (const n of ["node1", "node2", "node3", "node4"]) {
+      const add = onNode(n, ["sh", "-c", `echo '${pair.public}' >> /root/.ssh/authorized_keys`]);
+      expect(add.code).toBe(0);
+    }
+    const inv = healthyInv();
+    inv.ssh.key = keyFile;
+    inv.ssh.passphrase_env = "NP_TEST_KEY_PASSPHRASE";
+    const file = path.join(dir, "inventory.yaml");
+    writeFileSync(file, stringify(inv));
+    const ok = runNp(["check", "-i", file], {
+      env: { NP_TEST_KEY_PASSPHRASE: "s3cret phrase" },
+      timeoutMs: 120_000,
+    });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    const missing = runNp(["check", "-i", file], { env: { NP_TEST_KEY_PASSPHRASE: "" }, timeoutMs: 120_000 });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout + missing.stderr).toMatch(/encrypted_key is encrypted and no passphrase was given/);
+    expect(missing.stdout + missing.stderr).not.toContain("s3cret");
+  });
 });
