@@ -4,11 +4,6 @@
  */
 export const FACTS_SCRIPT = `LC_ALL=C; export LC_ALL
 kv() { printf '%s=%s\\n' "$1" "$2"; }
-if [ -r /etc/os-release ]; then . /etc/os-release; fi
-kv os_id "\${ID:-unknown}"
-kv os_like "\${ID_LIKE:-}"
-kv os_version "\${VERSION_ID:-}"
-kv os_pretty "\${PRETTY_NAME:-unknown}"
 kv arch "$(uname -m)"
 kv kernel "$(uname -r)"
 kv hostname "$(cat /proc/sys/kernel/hostname 2>/dev/null)"
@@ -20,6 +15,8 @@ kv time_ms "$(date +%s%3N)"
 df -Pk /var/lib 2>/dev/null | awk 'NR==2 { print "disk_total_kb=" $2; print "disk_free_kb=" $4; print "disk_mount=" $6 }'
 echo "--meminfo"
 cat /proc/meminfo
+echo "--os-release"
+cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
 if command -v ss >/dev/null 2>&1; then
   echo "--ss"
   ss -Htulnp 2>/dev/null

@@ -45,6 +45,28 @@ export function splitSections(text: string): { head: Map<string, string>; sectio
   return { head, sections };
 }
 
+/** os-release(5): KEY=value lines, values optionally quoted ("…" with backslash escapes, or '…'). */
+export function parseOsRelease(lines: string[]): HostFacts["os"] {
+  const v = new Map<string, string>();
+  for (const line of lines) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (!m?.[1]) continue;
+    let value = m[2] ?? "";
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
+      value = value.slice(1, -1).replace(/\\(["\\$`])/g, "$1");
+    } else if (value.startsWith("'") && value.endsWith("'") && value.length >= 2) {
+      value = value.slice(1, -1);
+    }
+    v.set(m[1], value);
+  }
+  return {
+    id: v.get("ID") ?? "unknown",
+    like: v.get("ID_LIKE") ?? "",
+    version: v.get("VERSION_ID") ?? "",
+    pretty: v.get("PRETTY_NAME") ?? v.get("NAME") ?? "unknown",
+  };
+}
+
 /** /proc/meminfo → MB (the kernel reports kB). MemAvailable is missing on very old kernels: fall back to MemFree. */
 export function parseMeminfo(lines: string[]): { totalMb: number; availableMb: number } {
   const kb = new Map<string, number>();
@@ -101,12 +123,7 @@ export function parseFacts(text: string): HostFacts {
     ? parseSs(sections.get("ss") ?? [], owners)
     : parseProcNet(sections.get("proc-net") ?? []);
   return {
-    os: {
-      id: head.get("os_id") ?? "unknown",
-      like: head.get("os_like") ?? "",
-      version: head.get("os_version") ?? "",
-      pretty: head.get("os_pretty") ?? "unknown",
-    },
+    os: parseOsRelease(sections.get("os-release") ?? []),
     arch: head.get("arch") ?? "unknown",
     kernel: head.get("kernel") ?? "",
     hostname: head.get("hostname") ?? "",

@@ -13,7 +13,7 @@ describe("facts and state gathered in one round trip", () => {
   it("knows which systemd unit holds each listening port", () => {
     expect(parseFacts(sample).listening).toEqual([
       { proto: "tcp", port: 22, processes: ["sshd"], units: ["ssh.service"] },
-      { proto: "tcp", port: 8500, processes: ["node"], units: ["consul.service"] },
+      { proto: "tcp", port: 8500, processes: ["MainThread"], units: ["consul.service"] },
     ]);
   });
 
@@ -30,7 +30,7 @@ describe("facts and state gathered in one round trip", () => {
     expect(s.units.get("consul")).toEqual({
       loaded: true,
       active: "active",
-      mainPid: 96,
+      mainPid: 54,
       enabled: false,
       needsDaemonReload: false,
     });

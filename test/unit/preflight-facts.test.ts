@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseFacts, parseMeminfo, parseProcNet, parseSs } from "../../src/preflight/parse-facts.js";
+import {
+  parseFacts,
+  parseMeminfo,
+  parseOsRelease,
+  parseProcNet,
+  parseSs,
+} from "../../src/preflight/parse-facts.js";
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/facts/${name}`, import.meta.url), "utf8");
 
@@ -13,12 +19,32 @@ describe("fact parsers (fed real samples)", () => {
     expect(f.systemd).toBe(false);
     expect(f.machineId).toMatch(/^[0-9a-f]{32}$/);
     expect(f.memory.totalMb).toBeGreaterThan(20_000);
-    expect(f.disk.freeMb).toBe(Math.floor(82896200 / 1024));
+    expect(f.disk.freeMb).toBe(Math.floor(81813100 / 1024));
     expect(f.listening).toEqual([
       { proto: "tcp", port: 2024, processes: [], units: [] },
       { proto: "tcp", port: 8500, processes: ["python3"], units: [] },
       { proto: "udp", port: 8600, processes: ["python3"], units: [] },
     ]);
+  });
+
+  it("reads os-release files (a real Debian 12 one, and Ubuntu 24.04's)", () => {
+    expect(parseOsRelease(fixture("os-release.debian-12.txt").split("\n"))).toEqual({
+      id: "debian",
+      like: "",
+      version: "12",
+      pretty: "Debian GNU/Linux 12 (bookworm)",
+    });
+    expect(parseOsRelease(fixture("os-release.ubuntu-24.04.txt").split("\n"))).toEqual({
+      id: "ubuntu",
+      like: "debian",
+      version: "24.04",
+      pretty: "Ubuntu 24.04.1 LTS",
+    });
+    expect(parseOsRelease(['NAME="A \\"quoted\\" name"', "ID='single'"])).toMatchObject({
+      id: "single",
+      pretty: 'A "quoted" name',
+    });
+    expect(parseOsRelease([])).toEqual({ id: "unknown", like: "", version: "", pretty: "unknown" });
   });
 
   it("refuses output that was cut short", () => {
