@@ -67,6 +67,20 @@ describe("fetchArtifacts against a local mirror (source: mirror and dir)", () =>
     await rm(work, { recursive: true, force: true });
   });
 
+  it("reuses an extracted binary only while it is unchanged, and extracts it again when it was modified", async () => {
+    const cacheDir = freshCache();
+    const [first] = await fetchArtifacts(settings, [consul], { cacheDir });
+    const record = `${first?.binaryPath}.extracted.json`;
+    expect(JSON.parse(await readFile(record, "utf8"))).toMatchObject({ archiveSha256: first?.archiveSha256 });
+    const [again] = await fetchArtifacts(settings, [consul], { cacheDir });
+    expect(again).toEqual(first);
+    // Someone edits the cached executable: the record no longer matches, so np extracts the verified archive again.
+    await writeFile(first?.binaryPath as string, "#!/bin/sh\necho tampered\n", { mode: 0o755 });
+    const [repaired] = await fetchArtifacts(settings, [consul], { cacheDir });
+    expect(repaired?.binarySha256).toBe(first?.binarySha256);
+    expect(await readFile(first?.binaryPath as string, "utf8")).toBe(CONSUL_FAKE);
+  });
+
   it("downloads, verifies and extracts each distinct binary once, into the cache", async () => {
     const cacheDir = freshCache();
     const before = served.requests.length;
