@@ -69,8 +69,9 @@ export async function converge(
     }
     for (const phase of UP_PHASES) {
       if (phase.shouldRun && !phase.shouldRun(ctx)) continue;
-      out.debug(`==> ${phase.title}`);
+      const started = Date.now();
       await phase.run(ctx);
+      out.debug(`${phase.title}: ${Date.now() - started} ms`);
     }
     return ctx.gate.changes;
   } finally {

@@ -1,4 +1,4 @@
-/** Where np installs things on each host (the contract in notes/cluster-layout.md). */
+/** Where np installs things on each host (README: "What np writes on each host"). */
 export const HOST_PATHS = {
   consulBinary: "/usr/local/bin/consul",
   nomadBinary: "/usr/local/bin/nomad",

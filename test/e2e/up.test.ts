@@ -34,6 +34,8 @@ const MANAGED = [
 
 describe.skipIf(skipReason !== null)(
   "np up / plan / status on sandbox nodes (real Consul, Nomad double)",
+  // Every np up waits for elections and health gates: far longer than a unit test's default timeout.
+  { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
     let mirror: ServedMirror;
@@ -252,6 +254,13 @@ describe.skipIf(skipReason !== null)(
       const node4 = inv.hosts.find((h) => h.name === "node4");
       if (node4) node4.meta = { rack: "r7" };
       writeInv(inv);
+      // np plan shows the change with a short diff, and only on node4.
+      const plan = await np(["plan"]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/^node4:\n\s+file\s+\/etc\/nomad\.d\/nomad\.hcl: update$/m);
+      expect(plan.stdout).toMatch(/^\s+\+ .*r7/m);
+      expect(plan.stdout).toMatch(/restart nomad/);
+      expect(plan.stdout).not.toMatch(/^node[1235]:/m);
       // Interrupt np right after it announced the config change on node4.
       const child: ChildProcess = spawn(process.execPath, [npBin, "up", "-i", invFile], {
         env: { ...process.env, NO_COLOR: "1" },
@@ -271,6 +280,53 @@ describe.skipIf(skipReason !== null)(
       expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).not.toBe(pidBefore);
       const again = await np(["up"]);
       expect(again.stdout).toMatch(/is up to date: nothing changed/);
+    });
+
+    it("repairs drifted server configs, restarting the servers one at a time behind a healthy quorum", async () => {
+      const servers = ["node1", "node2", "node3"];
+      const pids = servers.map((n) => sh(n, "systemctl show -p MainPID --value consul.service"));
+      for (const n of servers) sh(n, "echo '# edited by hand' >> /etc/consul.d/consul.hcl");
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      // Each restart is followed by a health gate before the next server restarts.
+      const events = [
+        ...r.stdout.matchAll(/^(node[123]): (restarting consul|consul restarted; waiting)/gm),
+      ].map((m) => `${m[1]} ${m[2]}`);
+      expect(events).toHaveLength(6);
+      for (let i = 0; i < 6; i += 2) {
+        expect(events[i]).toMatch(/restarting consul/);
+        expect(events[i + 1]).toMatch(/consul restarted; waiting/);
+        expect(events[i]?.split(" ")[0]).toBe(events[i + 1]?.split(" ")[0]);
+      }
+      for (const [i, n] of servers.entries()) {
+        expect(sh(n, "grep -c 'edited by hand' /etc/consul.d/consul.hcl || true")).toBe("0");
+        expect(sh(n, "systemctl show -p MainPID --value consul.service")).not.toBe(pids[i]);
+      }
+      expect((await np(["status"])).code).toBe(0);
+    });
+
+    it("refuses to run while another np holds the lock, and np unlock releases it", async () => {
+      const holder = JSON.stringify({
+        by: "ops@elsewhere",
+        pid: 4242,
+        command: "np up",
+        since: "2026-01-01T00:00:00.000Z",
+      });
+      sh("node1", `mkdir -p /var/lib/np/lock && printf '%s\\n' '${holder}' > /var/lib/np/lock/holder`);
+      const r = await np(["up"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /the cluster is locked by ops@elsewhere \(pid 4242, `np up`\) since 2026-01-01T00:00:00.000Z — stale/,
+      );
+      expect(r.stderr).toMatch(/np unlock/);
+      const refused = await np(["unlock"]);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toMatch(/locked by ops@elsewhere/);
+      expect(sh("node1", "ls /var/lib/np")).toContain("lock");
+      const released = await np(["unlock", "--yes"]);
+      expect(released.code, released.stderr).toBe(0);
+      expect(sh("node1", "ls /var/lib/np")).not.toContain("lock");
+      expect((await np(["up"])).code).toBe(0);
     });
   },
 );

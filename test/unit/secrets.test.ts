@@ -78,11 +78,11 @@ describe("loadOrCreateSecrets", () => {
     const file = gossipFile(stateDir);
     const { consulGossipKey } = await loadOrCreateSecrets(stateDir);
     await writeFile(file, `{"consulGossipKey": "${consulGossipKey}", "nomadGossipKey": "short"}`);
-    const damaged = await loadOrCreateSecrets(stateDir).catch((e: unknown) => e as OperationError);
+    const damaged = (await loadOrCreateSecrets(stateDir).catch((e: unknown) => e)) as OperationError;
     expect(damaged.message).toMatch(/damaged: "nomadGossipKey" is missing or not a base64 32-byte key/);
     expect(`${damaged.message} ${damaged.hint}`).not.toContain(consulGossipKey);
     await writeFile(file, `{"consulGossipKey": "${consulGossipKey}", oops`);
-    const notJson = await loadOrCreateSecrets(stateDir).catch((e: unknown) => e as OperationError);
+    const notJson = (await loadOrCreateSecrets(stateDir).catch((e: unknown) => e)) as OperationError;
     expect(notJson).toBeInstanceOf(OperationError);
     expect(notJson.message).toMatch(/is not valid JSON/);
     expect(`${notJson.message} ${notJson.hint}`).not.toContain(consulGossipKey.slice(0, 8));

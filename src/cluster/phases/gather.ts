@@ -4,20 +4,16 @@ import { parseFacts } from "../../preflight/parse-facts.js";
 import { asRoot, shScript } from "../../remote/command.js";
 import { parallelEach, throwIfFailed } from "../../remote/parallel.js";
 import { ensureRoot } from "../../remote/sudo.js";
-import { desiredDirs, desiredFiles } from "../../render/index.js";
+import { desiredDirs, desiredFiles, HOST_PATHS, runsNomad } from "../../render/index.js";
 import type { HostRun, Phase, Service } from "../context.js";
 import { parseHostState } from "../host-state.js";
 import { STATE_SCRIPT } from "../state-script.js";
 
+/** Where each service's binary is installed. */
 export const BINARY_PATHS: Record<Service, string> = {
-  consul: "/usr/local/bin/consul",
-  nomad: "/usr/local/bin/nomad",
+  consul: HOST_PATHS.consulBinary,
+  nomad: HOST_PATHS.nomadBinary,
 };
-
-/** Services a host runs: Consul everywhere, Nomad on servers and clients. */
-export function servicesFor(roles: readonly string[]): Service[] {
-  return roles.includes("server") || roles.includes("client") ? ["consul", "nomad"] : ["consul"];
-}
 
 /**
  * Connects to every host and reads, in one round trip per host, the preflight facts and the actual state of
@@ -34,7 +30,8 @@ export const gather: Phase = {
       async (spec): Promise<HostRun> => {
         const conn = await ctx.session.connect(spec);
         await ensureRoot(conn);
-        const services = servicesFor(spec.roles);
+        // Consul everywhere, Nomad on servers and clients.
+        const services: Service[] = runsNomad(spec) ? ["consul", "nomad"] : ["consul"];
         const files = desiredFiles(ctx.inv, spec, secrets);
         const dirs = desiredDirs(spec);
         const paths = [
