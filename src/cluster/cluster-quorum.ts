@@ -27,14 +27,12 @@ export async function waitForQuorate(
   service: Service,
   timeoutMs: number,
   restarted?: HostRun,
+  readingsInARow = 2,
 ): Promise<{ ok: boolean; last?: QuorumHealth; lastError?: unknown }> {
   const expected = withRole(ctx, "server").length;
   return pollUntil(
     () => readClusterQuorum(ctx, service, restarted),
     (q) => isQuorate(q, expected),
-    {
-      timeoutMs,
-      signal: ctx.signal,
-    },
+    { timeoutMs, signal: ctx.signal, readingsInARow },
   );
 }

@@ -7,6 +7,8 @@ export interface PathState {
   owner?: string;
   group?: string;
   sha256?: string;
+  /** The sha256 came from np's checksum cache rather than from hashing the file now. */
+  shaCached?: boolean;
 }
 
 export interface UnitState {
@@ -32,18 +34,12 @@ export function parseHostState(text: string): HostState {
   if (!sections.has("done")) throw new Error("the state script did not finish");
   const paths = new Map<string, PathState>();
   for (const line of sections.get("paths") ?? []) {
-    const [kind, mode, owner, group, sha, ...rest] = line.split("|");
+    const [kind, mode, owner, group, sha, cached, ...rest] = line.split("|");
     const p = rest.join("|");
+    const meta = { mode: (mode ?? "").padStart(4, "0"), owner, group };
     if (kind === "none") paths.set(p, { kind: "none" });
-    else if (kind === "file" || kind === "dir") {
-      paths.set(p, {
-        kind,
-        mode: (mode ?? "").padStart(4, "0"),
-        owner,
-        group,
-        sha256: kind === "file" ? sha : undefined,
-      });
-    }
+    else if (kind === "dir") paths.set(p, { kind, ...meta });
+    else if (kind === "file") paths.set(p, { kind, ...meta, sha256: sha, shaCached: cached === "1" });
   }
   const units = new Map<string, UnitState>();
   for (const line of sections.get("units") ?? []) {

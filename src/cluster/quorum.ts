@@ -47,11 +47,14 @@ export function isQuorate(q: QuorumHealth, expectedServers: number): boolean {
   return q.leader !== "" && q.healthy && q.voters === expectedServers && q.servers.every((s) => s.healthy);
 }
 
-/** Polls `read` until `ok` holds twice in a row (a restarted server must stay healthy), or the time runs out. */
+/**
+ * Polls `read` until `ok` holds `readingsInARow` times in a row (default 2: a restarted server must stay
+ * healthy, not just answer once), or the time runs out.
+ */
 export async function pollUntil<T>(
   read: () => Promise<T>,
   ok: (value: T) => boolean,
-  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; readingsInARow?: number },
 ): Promise<{ ok: boolean; last?: T; lastError?: unknown }> {
   const end = Date.now() + opts.timeoutMs;
   let last: T | undefined;
@@ -62,7 +65,7 @@ export async function pollUntil<T>(
       last = await read();
       lastError = undefined;
       streak = ok(last) ? streak + 1 : 0;
-      if (streak >= 2) return { ok: true, last };
+      if (streak >= (opts.readingsInARow ?? 2)) return { ok: true, last };
     } catch (err) {
       lastError = err;
       streak = 0;

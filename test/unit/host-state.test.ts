@@ -3,40 +3,83 @@ import { describe, expect, it } from "vitest";
 import { parseHostState } from "../../src/cluster/host-state.js";
 import { parseFacts } from "../../src/preflight/parse-facts.js";
 
-// Real output of FACTS_SCRIPT + STATE_SCRIPT on a sandbox node where a unit named consul.service holds port 8500.
+// Real output of FACTS_SCRIPT + STATE_SCRIPT on a sandbox server node after `np up` (real Consul, the Nomad double
+// as nomad.service), asked about: /etc/consul.d /etc/consul.d/consul.hcl /usr/local/bin/consul
+// /usr/local/bin/node /etc/np-missing.
 const sample = readFileSync(
   new URL("../fixtures/facts/facts-and-state.sandbox-node.txt", import.meta.url),
   "utf8",
 );
 
 describe("facts and state gathered in one round trip", () => {
-  it("knows which systemd unit holds each listening port", () => {
-    expect(parseFacts(sample).listening).toEqual([
-      { proto: "tcp", port: 22, processes: ["sshd"], units: ["ssh.service"] },
-      { proto: "tcp", port: 8500, processes: ["MainThread"], units: ["consul.service"] },
-    ]);
+  it("knows which systemd unit holds each listening port, whatever the process is called", () => {
+    const ports = parseFacts(sample).listening;
+    expect(ports.find((p) => p.port === 8500)).toEqual({
+      proto: "tcp",
+      port: 8500,
+      processes: ["consul"],
+      units: ["consul.service"],
+    });
+    expect(ports.find((p) => p.port === 4646)).toEqual({
+      proto: "tcp",
+      port: 4646,
+      processes: ["MainThread"],
+      units: ["nomad.service"],
+    });
+    expect(
+      ports
+        .filter((p) => p.port === 8301)
+        .map((p) => p.proto)
+        .sort(),
+    ).toEqual(["tcp", "udp"]);
   });
 
-  it("reads paths, units, the consul user and pending restarts", () => {
+  it("reads paths with mode, owner, group, sha256 and whether the sha256 came from np's cache", () => {
     const s = parseHostState(sample);
-    expect(s.paths.get("/etc/consul.d")).toEqual({ kind: "none" });
-    expect(s.paths.get("/usr/local/bin/node")).toMatchObject({
+    expect(s.paths.get("/etc/consul.d")).toEqual({
+      kind: "dir",
+      mode: "0750",
+      owner: "root",
+      group: "consul",
+    });
+    expect(s.paths.get("/etc/consul.d/consul.hcl")).toMatchObject({
+      kind: "file",
+      mode: "0640",
+      owner: "root",
+      group: "consul",
+      shaCached: false,
+    });
+    expect(s.paths.get("/usr/local/bin/consul")).toEqual({
       kind: "file",
       mode: "0755",
       owner: "root",
       group: "root",
+      sha256: "a449efb10a03df3cb9310f3a54d933ccda7c4faba4f421f183fc90a82056798e",
+      shaCached: true,
     });
-    expect(s.paths.get("/usr/local/bin/node")?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.paths.get("/etc/np-missing")).toEqual({ kind: "none" });
+  });
+
+  it("reads units, the consul user and pending restarts", () => {
+    const s = parseHostState(sample);
     expect(s.units.get("consul")).toEqual({
       loaded: true,
       active: "active",
-      mainPid: 54,
-      enabled: false,
+      mainPid: 197,
+      enabled: true,
       needsDaemonReload: false,
     });
-    expect(s.units.get("nomad")).toMatchObject({ loaded: false, active: "inactive", mainPid: 0 });
-    expect(s.consulUser).toBe(false);
-    expect(s.pendingRestarts.size).toBe(0);
+    expect(s.units.get("nomad")).toEqual({
+      loaded: true,
+      active: "active",
+      mainPid: 208,
+      enabled: true,
+      needsDaemonReload: false,
+    });
+    expect(s.consulUser).toBe(true);
+    expect(s.pendingRestarts).toEqual(new Set());
+    const pending = sample.replace("--pending\n", "--pending\nnomad\n");
+    expect(parseHostState(pending).pendingRestarts).toEqual(new Set(["nomad"]));
   });
 
   it("refuses output that was cut short", () => {

@@ -1,7 +1,25 @@
+import { HostError } from "../../errors.js";
+import { asRoot, shInline } from "../../remote/command.js";
 import { upload } from "../../remote/upload.js";
-import type { Phase } from "../context.js";
+import type { HostRun, Phase } from "../context.js";
 import { eachHost } from "../each-host.js";
 import { owesRestart } from "../restart-marker.js";
+import { RECORD_SHA_SCRIPT, SHA_CACHE } from "../state-script.js";
+
+/**
+ * Remembers the binary's checksum on the host (np's bookkeeping, not a change to its software: it never shows in
+ * `np plan`) and checks that the file there is the one np verified.
+ */
+async function recordSha(host: HostRun, path: string, expected: string): Promise<void> {
+  const r = await host.conn.run(asRoot(shInline(RECORD_SHA_SCRIPT, [path, SHA_CACHE]), host.spec.ssh.user));
+  const actual = r.stdout.trim();
+  if (actual !== expected) {
+    throw new HostError(
+      host.spec.name,
+      `${path} has sha256 ${actual} after installing it, expected ${expected}`,
+    );
+  }
+}
 
 /** Uploads each binary whose checksum differs on the host (atomic rename), and owes its service a restart. */
 export const installBinaries: Phase = {
@@ -11,7 +29,11 @@ export const installBinaries: Phase = {
       for (const bin of host.binaries) {
         const have = host.state.paths.get(bin.path);
         const a = bin.artifact;
-        if (have?.kind === "file" && have.sha256 === a.binarySha256 && have.mode === "0755") continue;
+        if (have?.kind === "file" && have.sha256 === a.binarySha256 && have.mode === "0755") {
+          // Installed by hand or by an older np: remember its checksum so later runs need not hash it.
+          if (!have.shaCached && !ctx.gate.dryRun) await recordSha(host, bin.path, a.binarySha256);
+          continue;
+        }
         const detail =
           have?.kind === "file"
             ? `replace with ${a.product} ${a.version} (${a.arch})`
@@ -28,6 +50,7 @@ export const installBinaries: Phase = {
             mode: "0755",
             remoteSha256: have?.kind === "file" ? (have.sha256 ?? null) : null,
           });
+          await recordSha(host, bin.path, a.binarySha256);
         });
       }
     });

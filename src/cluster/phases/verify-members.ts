@@ -28,7 +28,7 @@ export const verifyMembers: Phase = {
         return missing.consul.length + missing.nomad.length;
       },
       (n) => n === 0,
-      { timeoutMs: ctx.quorumTimeoutMs, intervalMs: 500, signal: ctx.signal },
+      { timeoutMs: ctx.quorumTimeoutMs, intervalMs: 500, signal: ctx.signal, readingsInARow: 1 },
     );
     if (!r.ok) {
       const parts = [];

@@ -3,14 +3,20 @@ import { asRoot } from "../../remote/command.js";
 import { waitForQuorate } from "../cluster-quorum.js";
 import { type HostRun, type Phase, type RunContext, type Service, withRole } from "../context.js";
 
-/** Waits until Consul and then Nomad have a leader and every server is a healthy voter. */
+/** Waits until Consul and Nomad (in parallel) have a leader and every server is a healthy voter. */
 export const waitForQuorum: Phase = {
   title: "wait for quorum",
   shouldRun: (ctx) => !ctx.gate.dryRun,
   async run(ctx) {
-    for (const service of ["consul", "nomad"] as const) {
-      const servers = withRole(ctx, "server");
-      const r = await waitForQuorate(ctx, service, ctx.quorumTimeoutMs);
+    const servers = withRole(ctx, "server");
+    // Nothing (re)started in this run: one healthy reading is proof enough; otherwise it must hold.
+    const started = ctx.gate.changes.some((c) => c.kind === "start" || c.kind === "restart");
+    const services = ["consul", "nomad"] as const;
+    const readings = await Promise.all(
+      services.map((s) => waitForQuorate(ctx, s, ctx.quorumTimeoutMs, undefined, started ? 2 : 1)),
+    );
+    for (const [i, service] of services.entries()) {
+      const r = readings[i] as Awaited<ReturnType<typeof waitForQuorate>>;
       if (r.ok && r.last) {
         ctx.out.info(
           `${service}: leader ${r.last.leader}, ${r.last.voters} voters, failure tolerance ${r.last.failureTolerance}`,
