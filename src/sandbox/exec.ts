@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { $ } from "zx";
 import { OperationError } from "../errors.js";
 
 export interface ExecOptions {
@@ -7,24 +7,26 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs a local program with an argv array (never a shell) and returns stdout; failures keep stderr's tail. */
-export function run(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-        signal: opts.signal,
-        timeout: opts.timeoutMs ?? 0,
-        env: opts.env ?? { ...process.env, LC_ALL: "C", SYSTEMD_COLORS: "0" },
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        const tail = (stderr || stdout || err.message).trim().split("\n").slice(-5).join("\n");
-        reject(new OperationError(`${[file, ...args].join(" ")} failed: ${tail}`));
-      },
-    );
-  });
+/**
+ * Runs a local program and returns its stdout; a failure keeps the tail of stderr. zx quotes every argument
+ * (`${args}` expands an array into separately quoted words), so no value is ever interpreted by the shell.
+ */
+export async function run(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<string> {
+  // A deadline as an abort signal: zx's own `timeout` kills through a shell, which Node flags as deprecated.
+  const signals = [opts.signal, opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined].filter(
+    (s): s is AbortSignal => s !== undefined,
+  );
+  const out = await $({
+    quiet: true,
+    nothrow: true,
+    ...(signals.length > 0 && { signal: AbortSignal.any(signals) }),
+    env: opts.env ?? { ...process.env, LC_ALL: "C", SYSTEMD_COLORS: "0" },
+  })`${file} ${args}`;
+  if (out.exitCode === 0) return out.stdout;
+  const tail = (out.stderr || out.stdout || `exit ${out.exitCode ?? out.signal}`)
+    .trim()
+    .split("\n")
+    .slice(-5)
+    .join("\n");
+  throw new OperationError(`${[file, ...args].join(" ")} failed: ${tail}`);
 }
