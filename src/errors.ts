@@ -1,5 +1,5 @@
 /**
- * Typed errors. Only the CLI entry point (src/cli/main.ts) catches them and turns them into an exit code:
+ * Typed errors. Only the CLI (src/cli/run-cli.ts) catches them and turns them into an exit code:
  * 0 success, 1 the operation failed, 2 invalid input, 3 preflight refused the cluster.
  */
 

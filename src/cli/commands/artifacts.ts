@@ -1,8 +1,9 @@
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { type ExportedFile, exportArtifacts } from "../../artifacts/export-dir.js";
+import type { ExportedFile } from "../../artifacts/export-dir.js";
 import { formatSize } from "../../artifacts/format-size.js";
-import { type Arch, archOf, fetchArtifacts, requestsFor } from "../../artifacts/index.js";
+import { archOf } from "../../artifacts/layout.js";
+import type { Arch } from "../../artifacts/types.js";
 import { loadInventory } from "../../inventory/index.js";
 import { type CommandContext, contextFrom } from "../context.js";
 import type { RegisterCommand } from "./index.js";
@@ -45,6 +46,9 @@ export async function artifactsFetch(
   ctx: CommandContext,
   options: { dir: string; arches: readonly Arch[]; cacheDir?: string },
 ): Promise<ExportedFile[]> {
+  // Loaded on use: openpgp and the download code would slow every other command's start.
+  const { fetchArtifacts, requestsFor } = await import("../../artifacts/index.js");
+  const { exportArtifacts } = await import("../../artifacts/export-dir.js");
   const { inventory, warnings } = await loadInventory(ctx.inventoryPath);
   for (const w of warnings) ctx.out.warn(w);
   const requests = options.arches.flatMap((arch) => requestsFor(inventory, () => arch));

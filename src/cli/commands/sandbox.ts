@@ -1,10 +1,7 @@
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { sandboxDown } from "../../sandbox/down.js";
 import { DEFAULT_NODES, MAX_NODES, MIN_NODES } from "../../sandbox/layout.js";
 import { DEFAULT_SANDBOX_NAME } from "../../sandbox/paths.js";
-import { printStatus, sandboxStatus } from "../../sandbox/status.js";
-import { sandboxUp } from "../../sandbox/up.js";
 import { contextFrom } from "../context.js";
 import type { RegisterCommand } from "./index.js";
 
@@ -50,6 +47,8 @@ export const registerSandbox: RegisterCommand = (program: Command, signal: Abort
     )
     .action(async (flags: UpFlags, cmd: Command) => {
       const ctx = contextFrom(cmd, signal);
+      // Loaded on use: the sandbox's modules (zx among them) would slow every other command's start.
+      const { sandboxUp } = await import("../../sandbox/up.js");
       const result = await sandboxUp({
         name: flags.name,
         nodes: flags.nodes,
@@ -69,6 +68,7 @@ export const registerSandbox: RegisterCommand = (program: Command, signal: Abort
     .option("--name <name>", "sandbox name", DEFAULT_SANDBOX_NAME)
     .action(async (flags: { name: string }, cmd: Command) => {
       const ctx = contextFrom(cmd, signal);
+      const { sandboxDown } = await import("../../sandbox/down.js");
       const result = await sandboxDown({ name: flags.name, out: ctx.out });
       if (ctx.out.json) ctx.out.data(result);
     });
@@ -79,6 +79,7 @@ export const registerSandbox: RegisterCommand = (program: Command, signal: Abort
     .option("--name <name>", "sandbox name", DEFAULT_SANDBOX_NAME)
     .action(async (flags: { name: string }, cmd: Command) => {
       const ctx = contextFrom(cmd, signal);
+      const { printStatus, sandboxStatus } = await import("../../sandbox/status.js");
       printStatus(await sandboxStatus(flags.name), ctx.out);
     });
 };
