@@ -72,16 +72,8 @@ export async function extractToCache(
   if (extracted) {
     const archiveSha256 = local.sha256 ?? (await hashFile(archivePath)).sha256;
     if (archiveSha256 !== expected) throw checksumMismatch(files, archiveSha256, expected);
-    return {
-      ...req,
-      archivePath,
-      archiveSha256,
-      binaryPath,
-      binarySha256: extracted.binarySha256,
-      binarySize: extracted.binarySize,
-      checksumsPath: sums.path,
-      ...(sums.signaturePath && { signaturePath: sums.signaturePath }),
-    };
+    const { binarySha256, binarySize } = extracted;
+    return fetchedArtifact(req, sums, { archivePath, archiveSha256, binaryPath, binarySha256, binarySize });
   }
   let archive: Uint8Array;
   try {
@@ -96,13 +88,33 @@ export async function extractToCache(
   if (await sameFile(binaryPath, binary.length, binarySha256)) await chmod(binaryPath, 0o755);
   else await writeFileAtomic(binaryPath, binary, 0o755);
   await writeExtraction(binaryPath, { archiveSha256, binarySha256, binarySize: binary.length });
-  return {
-    ...req,
+  return fetchedArtifact(req, sums, {
     archivePath,
     archiveSha256,
     binaryPath,
     binarySha256,
     binarySize: binary.length,
+  });
+}
+
+function fetchedArtifact(
+  req: ArtifactRequest,
+  sums: VerifiedChecksums,
+  f: {
+    archivePath: string;
+    archiveSha256: string;
+    binaryPath: string;
+    binarySha256: string;
+    binarySize: number;
+  },
+): FetchedArtifact {
+  return {
+    ...req,
+    archivePath: f.archivePath,
+    archiveSha256: f.archiveSha256,
+    binaryPath: f.binaryPath,
+    binarySha256: f.binarySha256,
+    binarySize: f.binarySize,
     checksumsPath: sums.path,
     ...(sums.signaturePath && { signaturePath: sums.signaturePath }),
   };

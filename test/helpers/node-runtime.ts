@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { opensshOptions } from "./sandbox.js";
 
 /**
  * Test harness: puts this Node binary at /usr/local/bin/node on a sandbox node, so the Nomad double (a Node
@@ -7,22 +8,11 @@ import { spawnSync } from "node:child_process";
 export function installNodeRuntime(address: string, keyFile: string): void {
   const r = spawnSync(
     "scp",
-    [
-      "-q",
-      "-i",
-      keyFile,
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "LogLevel=ERROR",
-      process.execPath,
-      `root@${address}:/usr/local/bin/node`,
-    ],
-    { encoding: "utf8", timeout: 120_000 },
+    ["-q", ...opensshOptions(keyFile), process.execPath, `root@${address}:/usr/local/bin/node`],
+    {
+      encoding: "utf8",
+      timeout: 120_000,
+    },
   );
   if (r.status !== 0) throw new Error(`cannot copy node to ${address}: ${r.stderr}`);
 }

@@ -85,6 +85,24 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<TestSandb
   };
 }
 
+/** Options for the system OpenSSH client (ssh, scp) to reach sandbox nodes: their keys change with every sandbox. */
+export function opensshOptions(keyFile: string): string[] {
+  return [
+    "-i",
+    keyFile,
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "ConnectTimeout=10",
+  ];
+}
+
 export interface SshResult {
   code: number;
   stdout: string;
@@ -102,23 +120,7 @@ export function sshToNode(
 ): SshResult {
   const r = spawnSync(
     "ssh",
-    [
-      "-i",
-      opts.keyFile,
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "BatchMode=yes",
-      "-o",
-      "LogLevel=ERROR",
-      "-o",
-      "ConnectTimeout=10",
-      `${opts.user ?? "root"}@${address}`,
-      "--",
-      shellJoin(argv),
-    ],
+    [...opensshOptions(opts.keyFile), `${opts.user ?? "root"}@${address}`, "--", shellJoin(argv)],
     { encoding: "utf8", timeout: opts.timeoutMs ?? 60_000 },
   );
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
