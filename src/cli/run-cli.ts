@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { InputError, NpError } from "../errors.js";
+import { InputError, Interrupted, NpError } from "../errors.js";
 import { commands } from "./commands/index.js";
 import { createOutput } from "./output.js";
 
@@ -37,7 +37,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
+  } catch (caught) {
+    // After Ctrl-C, whatever failed did so because np closed its connections: say that, not the symptom.
+    const err = abort.signal.aborted && !(caught instanceof Interrupted) ? new Interrupted() : caught;
     if (err instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
       if (err.exitCode === 0) return 0;

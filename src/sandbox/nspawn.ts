@@ -70,7 +70,8 @@ async function waitGone(pids: readonly number[], timeoutMs: number): Promise<boo
  */
 export async function stopNode(
   node: NodePaths,
-  timeoutMs = 30_000,
+  // Sandbox nodes are disposable: a container that has not powered off after 15 s is killed.
+  timeoutMs = 15_000,
 ): Promise<"not-running" | "stopped" | "killed"> {
   const procs = await nodeProcesses(node);
   if (procs.length === 0) return "not-running";

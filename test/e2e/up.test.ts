@@ -266,16 +266,24 @@ describe.skipIf(skipReason !== null)(
         env: { ...process.env, NO_COLOR: "1" },
       });
       let out = "";
-      await new Promise<void>((resolve) => {
+      let err = "";
+      child.stderr?.on("data", (c: Buffer) => {
+        err += c.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => {
         child.stdout?.on("data", (c: Buffer) => {
           out += c.toString();
           if (out.includes("/etc/nomad.d/nomad.hcl")) child.kill("SIGINT");
         });
-        child.on("exit", () => resolve());
+        child.on("exit", (c) => resolve(c));
       });
       expect(out).toContain("/etc/nomad.d/nomad.hcl");
+      expect(code).toBe(1);
+      expect(err).toMatch(/interrupted: remote commands were stopped and connections closed/);
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
+      // The interrupted run's lock (its process is gone) is taken over, with a warning.
+      expect(r.stderr).toMatch(/taking over the lock of an interrupted run/);
       expect(sh("node4", "grep -c r7 /etc/nomad.d/nomad.hcl")).toBe("1");
       expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).not.toBe(pidBefore);
       const again = await np(["up"]);
