@@ -46,6 +46,8 @@ export interface RunContext {
   hosts: HostRun[];
   secrets?: ClusterSecrets;
   artifacts: FetchedArtifact[];
+  /** Artifacts verified early for an all-amd64 cluster, while the hosts were gathered. */
+  prefetch?: { result: Promise<{ artifacts: FetchedArtifact[] } | { error: unknown }>; stop(): void };
   /** SSH tunnels to the cluster APIs, closed at the end of the run. */
   tunnels: ApiTunnels;
   /** How long to wait for quorum after starting services. */

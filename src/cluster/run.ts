@@ -7,7 +7,7 @@ import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";
 import type { Phase, RunContext } from "./context.js";
 import { acquireLock, releaseLock } from "./lock.js";
-import { fetchArtifactsPhase } from "./phases/fetch-artifacts.js";
+import { fetchArtifactsPhase, prefetchAmd64 } from "./phases/fetch-artifacts.js";
 import { gather } from "./phases/gather.js";
 import { installBinaries } from "./phases/install-binaries.js";
 import { loadSecrets } from "./phases/load-secrets.js";
@@ -67,6 +67,7 @@ export async function converge(
       await acquireLock(lockHost, "np up", (m) => out.warn(m));
       locked = true;
     }
+    prefetchAmd64(ctx);
     for (const phase of UP_PHASES) {
       if (phase.shouldRun && !phase.shouldRun(ctx)) continue;
       const started = Date.now();
@@ -75,6 +76,7 @@ export async function converge(
     }
     return ctx.gate.changes;
   } finally {
+    ctx.prefetch?.stop();
     if (locked && !signal.aborted) await releaseLock(await session.connect(firstServer)).catch(() => {});
     for (const [host, n] of await session.roundTrips())
       out.debug(`${host}: ${n} round trips over 1 SSH connection`);

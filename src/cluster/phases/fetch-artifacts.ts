@@ -1,6 +1,27 @@
 import { archOf, fetchArtifacts, requestsFor } from "../../artifacts/index.js";
-import type { Phase } from "../context.js";
+import type { Phase, RunContext } from "../context.js";
 import { BINARY_PATHS } from "./gather.js";
+
+/**
+ * Starts verifying the artifacts of an all-amd64 cluster (the common case) while the hosts are being gathered,
+ * so the verification's time overlaps the SSH round trips. The phase uses it only if the guess was right.
+ */
+export function prefetchAmd64(ctx: RunContext): void {
+  // Stopped when the run ends early (preflight refused, Ctrl-C), so np never lingers over an unused download.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const pending = fetchArtifacts(
+    ctx.inv.artifacts,
+    requestsFor(ctx.inv, () => "amd64"),
+    { signal },
+  );
+  // Settled here so a failure never goes unhandled; the phase rethrows it when it uses the result.
+  const result = pending.then(
+    (artifacts) => ({ artifacts }),
+    (error: unknown) => ({ error }),
+  );
+  ctx.prefetch = { result, stop: () => stop.abort() };
+}
 
 /**
  * Downloads (or takes from the cache) and verifies every binary the hosts need, before anything is installed:
@@ -11,10 +32,15 @@ export const fetchArtifactsPhase: Phase = {
   async run(ctx) {
     const archByHost = new Map(ctx.hosts.map((h) => [h.spec.name, archOf(h.facts.arch)]));
     const requests = requestsFor(ctx.inv, (name) => archByHost.get(name) ?? "amd64");
-    ctx.artifacts = await fetchArtifacts(ctx.inv.artifacts, requests, {
-      signal: ctx.signal,
-      onProgress: (m) => ctx.out.debug(m),
-    });
+    const allAmd64 = [...archByHost.values()].every((a) => a === "amd64");
+    const early = allAmd64 ? await ctx.prefetch?.result : undefined;
+    if (early && "error" in early) throw early.error;
+    ctx.artifacts =
+      early?.artifacts ??
+      (await fetchArtifacts(ctx.inv.artifacts, requests, {
+        signal: ctx.signal,
+        onProgress: (m) => ctx.out.debug(m),
+      }));
     for (const host of ctx.hosts) {
       const arch = archByHost.get(host.spec.name);
       host.binaries = host.services.map((service) => {
