@@ -15,6 +15,13 @@ describe("np CLI shell", () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it("refuses a flag value that is not a number of seconds with exit 2, before reading any inventory", () => {
+    const r = runNp(["up", "--quorum-timeout", "soon", "-i", "/nonexistent/inventory.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--quorum-timeout <seconds>' argument 'soon' is invalid");
+    expect(r.stderr).not.toContain("inventory file not found");
+  });
+
   it("refuses an unknown flag with exit 2 and a pointer to --help", () => {
     const r = runNp(["--bogus"]);
     expect(r.code).toBe(2);

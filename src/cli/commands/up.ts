@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import type { Change } from "../../cluster/changes.js";
 import { converge } from "../../cluster/run.js";
 import { loadInventory } from "../../inventory/index.js";
@@ -12,11 +12,19 @@ export const registerUp: RegisterCommand = (program: Command, signal: AbortSigna
     .description(
       "install, configure and start Consul and Nomad on every host and form the Raft quorum (safe to re-run)",
     )
-    .option("--quorum-timeout <seconds>", "how long to wait for quorum after starting services", "180")
-    .action(async (opts: { quorumTimeout: string }, cmd: Command) => {
-      await up(contextFrom(cmd, signal), Number(opts.quorumTimeout) * 1000);
+    .option("--quorum-timeout <seconds>", "how long to wait for quorum after starting services", seconds, 180)
+    .action(async (opts: { quorumTimeout: number }, cmd: Command) => {
+      await up(contextFrom(cmd, signal), opts.quorumTimeout * 1000);
     });
 };
+
+/** A positive number of seconds (a flag value); anything else is refused with exit 2 before anything runs. */
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError("expected a number of seconds greater than 0");
+  return n;
+}
 
 export async function up(ctx: CommandContext, quorumTimeoutMs = 180_000): Promise<Change[]> {
   const { inventory, warnings } = await loadInventory(ctx.inventoryPath);
