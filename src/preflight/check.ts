@@ -24,7 +24,7 @@ export async function checkHosts(inv: Inventory, out: Output, signal: AbortSigna
         update("connecting");
         const conn = await session.connect(host);
         update("gathering facts");
-        const { facts, clockOffsetMs } = await gatherFacts(conn, signal);
+        const { facts, clockOffsetMs } = await gatherFacts(conn, { signal });
         const verdict = judgeHost(under, facts, clockOffsetMs);
         return { result: verdict, summary: summarize(verdict) };
       } catch (err) {

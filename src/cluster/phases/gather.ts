@@ -1,12 +1,9 @@
 import { HostError } from "../../errors.js";
-import { FACTS_SCRIPT } from "../../preflight/facts-script.js";
-import { parseFacts } from "../../preflight/parse-facts.js";
-import { asRoot, shScript } from "../../remote/command.js";
+import { gatherFacts } from "../../preflight/gather.js";
 import { parallelEach, throwIfFailed } from "../../remote/parallel.js";
-import { ensureRoot } from "../../remote/sudo.js";
 import { desiredDirs, desiredFiles, HOST_PATHS, runsNomad } from "../../render/index.js";
 import type { HostRun, Phase, Service } from "../context.js";
-import { parseHostState } from "../host-state.js";
+import { type HostState, parseHostState } from "../host-state.js";
 import { STATE_SCRIPT } from "../state-script.js";
 
 /** Where each service's binary is installed. */
@@ -29,7 +26,6 @@ export const gather: Phase = {
       (spec) => spec.name,
       async (spec): Promise<HostRun> => {
         const conn = await ctx.session.connect(spec);
-        await ensureRoot(conn);
         // Consul everywhere, Nomad on servers and clients.
         const services: Service[] = runsNomad(spec) ? ["consul", "nomad"] : ["consul"];
         const files = desiredFiles(ctx.inv, spec, secrets);
@@ -39,40 +35,32 @@ export const gather: Phase = {
           ...files.map((f) => f.path),
           ...services.map((s) => BINARY_PATHS[s]),
         ];
-        const sent = Date.now();
-        const r = await conn.run(asRoot(shScript(paths), spec.ssh.user), {
-          stdin: FACTS_SCRIPT + STATE_SCRIPT,
-          timeoutMs: 60_000,
+        const gathered = await gatherFacts(conn, {
           signal: ctx.signal,
+          extra: { script: STATE_SCRIPT, args: paths },
         });
-        const received = Date.now();
+        ctx.out.debug(`${spec.name}: gathered facts and state in ${gathered.tookMs} ms`);
+        let state: HostState;
         try {
-          const facts = parseFacts(r.stdout);
-          const state = parseHostState(r.stdout);
-          ctx.out.debug(`${spec.name}: gathered facts and state in ${received - sent} ms`);
-          return {
-            spec,
-            conn,
-            facts,
-            clockOffsetMs: facts.timeMs - (sent + received) / 2,
-            state,
-            files,
-            dirs,
-            binaries: [],
-            services,
-            restart: new Set(
-              [...state.pendingRestarts].filter((s): s is Service => s === "consul" || s === "nomad"),
-            ),
-            daemonReload: false,
-          };
+          state = parseHostState(gathered.output);
         } catch (err) {
-          throw new HostError(
-            spec.name,
-            `cannot read the host's state: ${(err as Error).message}`,
-            undefined,
-            r.stderr,
-          );
+          throw new HostError(spec.name, `cannot read the host's state: ${(err as Error).message}`);
         }
+        return {
+          spec,
+          conn,
+          facts: gathered.facts,
+          clockOffsetMs: gathered.clockOffsetMs,
+          state,
+          files,
+          dirs,
+          binaries: [],
+          services,
+          restart: new Set(
+            [...state.pendingRestarts].filter((s): s is Service => s === "consul" || s === "nomad"),
+          ),
+          daemonReload: false,
+        };
       },
     );
     throwIfFailed(failures);
