@@ -38,7 +38,7 @@ function parseHolder(text: string): LockHolder | null {
 const me = () => `${os.userInfo().username}@${os.hostname()}`;
 
 /** True when the holder is an np process on this machine that no longer runs (Ctrl-C, crash, lost session). */
-export function isOwnDeadHolder(h: LockHolder | null, alive: (pid: number) => boolean = pidAlive): boolean {
+function isOwnDeadHolder(h: LockHolder | null, alive: (pid: number) => boolean = pidAlive): boolean {
   return h !== null && h.by === me() && h.pid !== process.pid && !alive(h.pid);
 }
 

@@ -45,9 +45,6 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Counts every SSH connection np opens (benchmarks check it is one per host). */
-export const connectionStats = { opened: 0 };
-
 /** One SSH connection to one host, reused for every step and closed at the end. */
 export class SshConnection {
   private readonly channels: Semaphore;
@@ -300,7 +297,6 @@ async function handshake(
     );
   };
   const client = new Client();
-  connectionStats.opened++;
   return new Promise((resolve, reject) => {
     client.once("ready", () => {
       client.removeAllListeners("error");
