@@ -1,37 +1,61 @@
 /** Where np keeps the checksums of the binaries it installed, keyed by size, mtime and inode. */
 export const SHA_CACHE = "/var/lib/np/sha256-cache";
 
+/** Where np records restarts it owes: a file per unit, removed once the unit restarted. */
+export const PENDING_DIR = "/var/lib/np/restart-pending";
+
+/** Marks the start of the state script's arguments among the round trip's "$@". */
+export const STATE_ARGS = "--np-state";
+
 /**
- * Reads everything a host's convergence depends on in the same round trip as the preflight facts: for each path
- * given as an argument, its type, mode, owner, group and (for files) sha256; the state of np's units; the
- * consul system user; and restarts left pending by an interrupted run. Constant text; paths arrive as "$@".
+ * Reads everything a host's convergence depends on, in the same round trip as the preflight facts. Its arguments
+ * follow STATE_ARGS in "$@": a nonce, then `paths P…`, `units U…`, `users N…`. For each path: type, mode, owner,
+ * group and (files) sha256; for each unit: systemd's properties; for each user: whether it exists and its groups;
+ * and the restarts an interrupted run left pending. Section markers carry the nonce, so no file content printed
+ * here can forge one. Constant text: values arrive only as arguments.
  * A binary's sha256 comes from SHA_CACHE while its size, mtime and inode are unchanged (flag c=1): hashing a
  * 100 MB binary on every run would dominate a no-op `np up`.
  */
-export const STATE_SCRIPT = `echo "--paths"
-for p in "$@"; do
-  if [ -f "$p" ]; then
-    key=$(stat -c '%s:%.9Y:%i' "$p")
-    sum=$(awk -v k="$key" -v p="$p" '$1 == k && $3 == p { print $2; exit }' ${SHA_CACHE} 2>/dev/null)
-    if [ -n "$sum" ]; then c=1; else c=0; sum=$(sha256sum "$p" | cut -d' ' -f1); fi
-    printf 'file|%s|%s|%s|%s\\n' "$(stat -c '%a|%U|%G' "$p")" "$sum" "$c" "$p"
-  elif [ -d "$p" ]; then
-    printf 'dir|%s|-|0|%s\\n' "$(stat -c '%a|%U|%G' "$p")" "$p"
-  else
-    printf 'none|-|-|-|-|0|%s\\n' "$p"
-  fi
+export const STATE_SCRIPT = `
+while [ $# -gt 0 ] && [ "$1" != "${STATE_ARGS}" ]; do shift; done
+shift; nonce=$1; shift
+mark() { printf -- '--np-state-%s-%s\\n' "$nonce" "$1"; }
+want=
+for a in "$@"; do
+  case "$a" in
+    paths|units|users) want=$a; mark "$a"; continue ;;
+  esac
+  case "$want" in
+    paths)
+      if [ -f "$a" ]; then
+        key=$(stat -c '%s:%.9Y:%i' "$a")
+        sum=$(awk -v k="$key" -v p="$a" '$1 == k && $3 == p { print $2; exit }' ${SHA_CACHE} 2>/dev/null)
+        if [ -n "$sum" ]; then c=1; else c=0; sum=$(sha256sum "$a" | cut -d' ' -f1); fi
+        printf 'file|%s|%s|%s|%s\\n' "$(stat -c '%a|%U|%G' "$a")" "$sum" "$c" "$a"
+      elif [ -d "$a" ]; then
+        printf 'dir|%s|-|0|%s\\n' "$(stat -c '%a|%U|%G' "$a")" "$a"
+      else
+        printf 'none|-|-|-|-|0|%s\\n' "$a"
+      fi ;;
+    units)
+      systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload "$a.service" 2>/dev/null | tr '\\n' ' '
+      echo ;;
+    users)
+      if getent passwd "$a" >/dev/null; then printf '%s|yes|%s\\n' "$a" "$(id -nG "$a" | tr ' ' ',')"; else printf '%s|no|\\n' "$a"; fi ;;
+  esac
 done
-echo "--units"
-for u in consul nomad; do
-  systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload "$u.service" 2>/dev/null | tr '\\n' ' '
-  echo
-done
-echo "--users"
-getent passwd consul || true
-echo "--pending"
-ls /var/lib/np/restart-pending 2>/dev/null || true
-echo "--done"
+mark pending
+ls ${PENDING_DIR} 2>/dev/null || true
+mark done
 `;
+
+/** The state script's arguments (after the facts script's own): what to read. */
+export function stateArgs(
+  nonce: string,
+  want: { paths: string[]; units: string[]; users: string[] },
+): string[] {
+  return [STATE_ARGS, nonce, "paths", ...want.paths, "units", ...want.units, "users", ...want.users];
+}
 
 /**
  * Records an installed binary's sha256 in SHA_CACHE (replacing its old line), for later runs, and prints it so

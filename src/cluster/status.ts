@@ -1,11 +1,12 @@
 import path from "node:path";
 import { type ConsulApi, consulMemberStatus } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
+import { runsNomad } from "../components/nomad/index.js";
 import { HostError } from "../errors.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import { Session } from "../remote/session.js";
 import { ApiTunnels } from "./apis.js";
-import { type QuorumHealth, readQuorum } from "./quorum.js";
+import { type QuorumHealth, readQuorum, serverAt } from "./quorum.js";
 
 /** One host as the cluster sees it. */
 export interface NodeStatus {
@@ -52,8 +53,8 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
       for (const { h, conn } of vias) {
         try {
           return await fn(
-            tunnels.for("consul", conn, h.privateAddress) as ConsulApi,
-            tunnels.for("nomad", conn, h.privateAddress) as NomadApi,
+            tunnels.for("consul", conn, h.privateAddress),
+            tunnels.for("nomad", conn, h.privateAddress),
           );
         } catch (err) {
           // This server's API is down (the server may be the one that failed): ask the next.
@@ -72,7 +73,6 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
     const nomadMembers = (await ask((_, n) => n.members())) ?? [];
     const nodes: NodeStatus[] = inv.hosts.map((h) => {
       const cm = consulMembers.find((m) => m.Name === h.name);
-      const runsNomad = h.roles.includes("server") || h.roles.includes("client");
       const nm = nomadMembers.find((m) => m.Name.split(".")[0] === h.name);
       const nn = nomadNodes.find((n) => n.Name === h.name);
       return {
@@ -81,16 +81,19 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
         consul: cm
           ? { status: consulMemberStatus(cm.Status), version: (cm.Tags.build ?? "").split(":")[0] ?? "" }
           : null,
-        nomad: !runsNomad
+        // A client's state is its node's; a server-only host has no node, only a server member.
+        nomad: !runsNomad(h)
           ? null
-          : nn
-            ? { status: nn.Status, version: nn.Version }
+          : h.roles.includes("client")
+            ? nn
+              ? { status: nn.Status, version: nn.Version }
+              : null
             : nm
               ? { status: nm.Status, version: nm.Tags.build ?? "" }
               : null,
       };
     });
-    const degraded = [...unreadable, ...judge(servers, consul, nomad, nodes, unreachable)];
+    const degraded = [...unreadable, ...judge(inv.hosts, consul, nomad, nodes, unreachable)];
     return { healthy: degraded.length === 0, degraded, consul, nomad, nodes, unreachable };
   } finally {
     await tunnels.close();
@@ -98,13 +101,19 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
   }
 }
 
-function judge(
-  servers: HostSpec[],
+/**
+ * Why the cluster is not healthy, compared with the inventory: every host must be an alive Consul member, every
+ * Nomad host an alive member or ready client, and every server a voter of both quorums. A missing member counts:
+ * a judgement that looked only at the members present would call a cluster with a server that never joined healthy.
+ */
+export function judge(
+  hosts: readonly HostSpec[],
   consul: QuorumHealth | null,
   nomad: QuorumHealth | null,
-  nodes: NodeStatus[],
-  unreachable: string[],
+  nodes: readonly NodeStatus[],
+  unreachable: readonly string[],
 ): string[] {
+  const servers = hosts.filter((h) => h.roles.includes("server"));
   const why: string[] = unreachable.map((u) => `server unreachable over SSH: ${u}`);
   for (const [name, q] of [
     ["consul", consul],
@@ -116,11 +125,22 @@ function judge(
     if (servers.length >= 3 && q.failureTolerance === 0)
       why.push(`${name} failure tolerance is 0: one more lost server loses quorum`);
     for (const s of q.servers) if (s.status !== "alive") why.push(`${name} server ${s.name} is ${s.status}`);
+    for (const h of servers) {
+      const s = serverAt(q, h.privateAddress);
+      if (!s) why.push(`${h.name}: not a ${name} Raft server (it never joined, or was removed)`);
+      else if (!s.voter) why.push(`${h.name}: a ${name} Raft server but not a voter`);
+    }
   }
   for (const n of nodes) {
-    if (n.consul && n.consul.status !== "alive") why.push(`${n.name}: consul member ${n.consul.status}`);
+    if (!n.consul) why.push(`${n.name}: not a Consul member`);
+    else if (n.consul.status !== "alive") why.push(`${n.name}: consul member ${n.consul.status}`);
     if (n.nomad && !["ready", "alive"].includes(n.nomad.status))
       why.push(`${n.name}: nomad ${n.nomad.status}`);
+  }
+  for (const h of hosts) {
+    const n = nodes.find((x) => x.name === h.name);
+    if (runsNomad(h) && n && !n.nomad)
+      why.push(`${h.name}: not a Nomad ${h.roles.includes("client") ? "client" : "member"}`);
   }
   return [...new Set(why)];
 }

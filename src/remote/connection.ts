@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import net from "node:net";
-import type { Duplex } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
 import { HostError } from "../errors.js";
 import type { Argv } from "./command.js";
@@ -31,11 +31,14 @@ export interface ConnectOptions {
 }
 
 export interface ExecOptions {
-  stdin?: string | Buffer;
+  /** Sent to the command; a stream stays open (and so does the command's stdin) until it ends. */
+  stdin?: string | Buffer | Readable;
   timeoutMs?: number;
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** What the command does, for messages when it fails ("installing /usr/local/bin/consul"). */
+  doing?: string;
 }
 
 export interface ExecResult {
@@ -49,6 +52,7 @@ export interface ExecResult {
 export class SshConnection {
   private readonly channels: Semaphore;
   private closed = false;
+  private lost = false;
   /** Round trips made on this connection: commands run and SFTP sessions opened (benchmarks report them). */
   roundTrips = 0;
 
@@ -59,6 +63,14 @@ export class SshConnection {
     maxChannels: number,
   ) {
     this.channels = new Semaphore(maxChannels);
+    client.on("close", () => {
+      if (!this.closed) this.lost = true;
+    });
+  }
+
+  /** True once the connection died without np closing it (host down, network cut). */
+  get isLost(): boolean {
+    return this.lost;
   }
 
   get name(): string {
@@ -209,7 +221,8 @@ export class SshConnection {
             stderr: Buffer.concat(errs).toString("utf8"),
           });
         });
-        stream.end(opts.stdin ?? "");
+        if (opts.stdin instanceof Readable) opts.stdin.pipe(stream);
+        else stream.end(opts.stdin ?? "");
       });
     });
   }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { desiredFiles } from "../../src/render/index.js";
-import { cluster, hostOf, SECRETS } from "../unit/render-fixtures.js";
+import { cluster, desiredFiles, hostOf, SECRETS } from "../unit/render-fixtures.js";
 
 /** A systemd unit file as sections → directive → values (a directive may repeat). Comments and blanks dropped. */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseHostState } from "../../src/cluster/host-state.js";
+import { parseHostState, UnreadableState } from "../../src/cluster/host-state.js";
 import { parseFacts } from "../../src/preflight/parse-facts.js";
 
 // Real output of FACTS_SCRIPT + STATE_SCRIPT on a sandbox server node after `np up` (real Consul, the Nomad double
@@ -10,6 +10,18 @@ const sample = readFileSync(
   new URL("../fixtures/facts/facts-and-state.sandbox-node.txt", import.meta.url),
   "utf8",
 );
+
+const NONCE = "5f0c2a9e1b7d3c48";
+const UNITS = ["consul", "nomad"];
+/**
+ * The state part of the same capture in today's framing: markers carry the run's nonce, and users are listed as
+ * `name|yes|groups` (the capture predates both; the lines themselves are real).
+ */
+const state = sample
+  .slice(sample.indexOf("--paths"))
+  .replace("consul:x:997:997::/var/lib/consul:/usr/sbin/nologin", "consul|yes|consul")
+  .replace(/^--(paths|units|users|pending|done)$/gm, `--np-state-${NONCE}-$1`);
+const parse = (text = state) => parseHostState(text, NONCE, UNITS);
 
 describe("facts and state gathered in one round trip", () => {
   it("knows which systemd unit holds each listening port, whatever the process is called", () => {
@@ -35,7 +47,7 @@ describe("facts and state gathered in one round trip", () => {
   });
 
   it("reads paths with mode, owner, group, sha256 and whether the sha256 came from np's cache", () => {
-    const s = parseHostState(sample);
+    const s = parse();
     expect(s.paths.get("/etc/consul.d")).toEqual({
       kind: "dir",
       mode: "0750",
@@ -61,7 +73,7 @@ describe("facts and state gathered in one round trip", () => {
   });
 
   it("reads units, the consul user and pending restarts", () => {
-    const s = parseHostState(sample);
+    const s = parse();
     expect(s.units.get("consul")).toEqual({
       loaded: true,
       active: "active",
@@ -76,13 +88,36 @@ describe("facts and state gathered in one round trip", () => {
       enabled: true,
       needsDaemonReload: false,
     });
-    expect(s.consulUser).toBe(true);
+    expect(s.users).toEqual(new Map([["consul", ["consul"]]]));
     expect(s.pendingRestarts).toEqual(new Set());
-    const pending = sample.replace("--pending\n", "--pending\nnomad\n");
-    expect(parseHostState(pending).pendingRestarts).toEqual(new Set(["nomad"]));
+    const pending = state.replace(`-pending\n`, `-pending\nnomad\n`);
+    expect(parse(pending).pendingRestarts).toEqual(new Set(["nomad"]));
   });
 
   it("refuses output that was cut short", () => {
-    expect(() => parseHostState(sample.slice(0, sample.indexOf("--done")))).toThrow(/did not finish/);
+    expect(() => parse(state.slice(0, state.indexOf(`-${NONCE}-done`)))).toThrow(/did not finish/);
+  });
+
+  it("ignores marker lines without the run's nonce: file contents cannot forge a section", () => {
+    const forged = state.replace(
+      `--np-state-${NONCE}-pending\n`,
+      `--np-state-${NONCE}-pending\n--np-state-0000000000000000-users\nroot|yes|root\n--pending\nconsul\n`,
+    );
+    const s = parse(forged);
+    expect(s.users).toEqual(new Map([["consul", ["consul"]]]));
+    expect(s.pendingRestarts).toEqual(
+      new Set(["--np-state-0000000000000000-users", "root|yes|root", "--pending", "consul"]),
+    );
+  });
+
+  it("refuses junk from systemctl instead of reporting the same changes on every run", () => {
+    const junk = state.replace(
+      /^MainPID=208 .*$/m,
+      "MainPID=abc Id=nomad.service LoadState=loaded ActiveState=sleepy",
+    );
+    expect(() => parse(junk)).toThrow(UnreadableState);
+    expect(() => parse(junk)).toThrow(/systemctl show nomad\.service printed something np cannot read/);
+    const missing = state.replace(/^MainPID=208 .*$/m, "garbage");
+    expect(() => parse(missing)).toThrow(/nothing np can read for nomad\.service/);
   });
 });

@@ -1,16 +1,19 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${" here is HCL interpolation syntax under test, not a JS template
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { desiredHost } from "../../src/components/index.js";
+import { compareVersions, consulHasUiConfig, hclString, renderTemplate } from "../../src/render/index.js";
 import {
-  compareVersions,
-  consulHasUiConfig,
+  block,
+  cluster,
   desiredDirs,
   desiredFiles,
-  hclString,
-  renderTemplate,
-  SYSTEM_USERS,
-} from "../../src/render/index.js";
-import { block, cluster, host, hostOf, inventory, parseHcl, SECRETS } from "./render-fixtures.js";
+  host,
+  hostOf,
+  inventory,
+  parseHcl,
+  SECRETS,
+} from "./render-fixtures.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -73,7 +76,7 @@ describe("desiredFiles", () => {
   });
 });
 
-describe("desiredDirs and SYSTEM_USERS", () => {
+describe("desired directories and users", () => {
   it("Consul's folders everywhere, Nomad's only where Nomad runs", () => {
     const consul = [
       { path: "/var/lib/consul", mode: "0750", owner: "consul", group: "consul" },
@@ -83,16 +86,19 @@ describe("desiredDirs and SYSTEM_USERS", () => {
       { path: "/var/lib/nomad", mode: "0700", owner: "root", group: "root" },
       { path: "/etc/nomad.d", mode: "0700", owner: "root", group: "root" },
     ];
-    expect(desiredDirs(host("s", 1, ["server"]))).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(host("c", 1, ["client", "edge"]))).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(host("e", 1, ["edge"]))).toEqual(consul);
-    expect(desiredDirs(host("o", 1, ["observe"]))).toEqual(consul);
+    const inv = cluster();
+    expect(desiredDirs(hostOf(inv, "server-1"), inv)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "client-2"), inv)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "edge-1"), inv)).toEqual(consul);
+    expect(desiredDirs(hostOf(inv, "observe-1"), inv)).toEqual(consul);
   });
 
-  it("a consul system user without login, at home in its data dir", () => {
-    expect(SYSTEM_USERS).toEqual([
-      { name: "consul", group: "consul", system: true, home: "/var/lib/consul", shell: "/usr/sbin/nologin" },
-    ]);
+  it("a consul system user at home in its data dir on every host; Nomad runs as root", () => {
+    const inv = cluster();
+    for (const h of inv.hosts)
+      expect(desiredHost(inv, h, SECRETS).users, h.name).toEqual([
+        { name: "consul", group: "consul", home: "/var/lib/consul" },
+      ]);
   });
 });
 

@@ -31,14 +31,14 @@ export const installBinaries: Phase = {
         const a = bin.artifact;
         if (have?.kind === "file" && have.sha256 === a.binarySha256 && have.mode === "0755") {
           // Installed by hand or by an older np: remember its checksum so later runs need not hash it.
-          if (!have.shaCached && !ctx.gate.dryRun) await recordSha(host, bin.path, a.binarySha256);
+          if (!have.shaCached) await ctx.gate.bookkeeping(() => recordSha(host, bin.path, a.binarySha256));
           continue;
         }
         const detail =
           have?.kind === "file"
             ? `replace with ${a.product} ${a.version} (${a.arch})`
             : `install ${a.product} ${a.version} (${a.arch})`;
-        await owesRestart(ctx, host, bin.service);
+        await owesRestart(ctx, host, bin.component.unit);
         await ctx.gate.wet({ host: host.spec.name, kind: "binary", target: bin.path, detail }, async () => {
           ctx.out.host(
             host.spec.name,

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { COMPONENTS, componentsOf, desiredHost, portsOf, secretsFor } from "../../src/components/index.js";
+import { cluster, host, hostOf, inventory, SECRETS } from "./render-fixtures.js";
+
+describe("the component list", () => {
+  it("runs Consul everywhere and Nomad on servers and clients, in start order", () => {
+    const inv = cluster();
+    expect(COMPONENTS.map((c) => c.name)).toEqual(["consul", "nomad"]);
+    expect(componentsOf(hostOf(inv, "server-1")).map((c) => c.name)).toEqual(["consul", "nomad"]);
+    expect(componentsOf(hostOf(inv, "client-2")).map((c) => c.name)).toEqual(["consul", "nomad"]);
+    expect(componentsOf(hostOf(inv, "edge-1")).map((c) => c.name)).toEqual(["consul"]);
+  });
+
+  it("derives each host's ports from its components (what preflight checks)", () => {
+    const inv = cluster();
+    const ports = (name: string) => portsOf(hostOf(inv, name)).map((p) => `${p.port}/${p.proto}`);
+    expect(ports("server-1")).toEqual([
+      "4646/tcp",
+      "4647/tcp",
+      "4648/tcp",
+      "4648/udp",
+      "8300/tcp",
+      "8301/tcp",
+      "8301/udp",
+      "8302/tcp",
+      "8302/udp",
+      "8500/tcp",
+      "8600/tcp",
+      "8600/udp",
+    ]);
+    expect(ports("client-1")).toEqual([
+      "4646/tcp",
+      "8301/tcp",
+      "8301/udp",
+      "8500/tcp",
+      "8600/tcp",
+      "8600/udp",
+    ]);
+    expect(ports("edge-1")).toEqual(["8301/tcp", "8301/udp", "8500/tcp", "8600/tcp", "8600/udp"]);
+  });
+
+  it("asks only for the secrets of components the inventory runs", () => {
+    expect(secretsFor(cluster()).map((s) => s.name)).toEqual(["consul-gossip", "nomad-gossip"]);
+    const noNomad = inventory([host("s", 1, ["edge"])]);
+    expect(secretsFor(noNomad).map((s) => s.name)).toEqual(["consul-gossip"]);
+  });
+
+  it("the secret flag of a file comes from the data it was rendered with", () => {
+    const inv = cluster();
+    const flags = (name: string) =>
+      Object.fromEntries(desiredHost(inv, hostOf(inv, name), SECRETS).files.map((f) => [f.path, f.secret]));
+    expect(flags("server-1")).toEqual({
+      "/etc/consul.d/consul.hcl": true,
+      "/etc/systemd/system/consul.service": false,
+      "/etc/nomad.d/nomad.hcl": true,
+      "/etc/systemd/system/nomad.service": false,
+    });
+    // A client's nomad.hcl is rendered without the server gossip key.
+    expect(flags("client-1")["/etc/nomad.d/nomad.hcl"]).toBe(false);
+  });
+
+  it("units carry np's marker, so np recognises the ports its own units hold", () => {
+    const inv = cluster();
+    for (const f of desiredHost(inv, hostOf(inv, "server-1"), SECRETS).files.filter((x) =>
+      x.path.endsWith(".service"),
+    ))
+      expect(f.content).toMatch(/^X-Np-Component=(consul|nomad)$/m);
+  });
+});
