@@ -64,6 +64,11 @@ async function renderLive(
   const plain = Object.fromEntries(
     Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((state) => [state, (text: string) => text]),
   );
+  const rendererOptions = {
+    logger: new ListrLogger({ processOutput }),
+    collapseErrors: true,
+    ...(color ? {} : { color: plain }),
+  };
   await new Listr(
     hosts.map((host) => ({
       title: `${host}: waiting`,
@@ -81,14 +86,11 @@ async function renderLive(
       exitOnError: false,
       // Ctrl-C is np's to handle (it aborts the run and closes connections), not listr2's.
       registerSignalListeners: false,
-      // The renderer is chosen by np (stderr is a terminal), not by listr2's look at process.stdout.
+      // np chose live progress (stderr is a terminal): listr2 would fall back when process.stdout is not one.
       renderer: "default",
+      rendererOptions,
       fallbackRenderer: "default",
-      rendererOptions: {
-        logger: new ListrLogger({ processOutput }),
-        collapseErrors: true,
-        ...(color ? {} : { color: plain }),
-      },
+      fallbackRendererOptions: rendererOptions,
     },
   ).run();
 }
