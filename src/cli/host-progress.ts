@@ -58,7 +58,7 @@ async function renderLive(
   const { LISTR_DEFAULT_RENDERER_STYLE, Listr, ListrLogger, ProcessOutput } = await import("listr2");
   // The list is drawn on stderr; stdout written meanwhile is held back and printed after the list.
   const processOutput = new ProcessOutput(
-    streams.stderr as NodeJS.WriteStream,
+    withWidth(streams.stderr) as NodeJS.WriteStream,
     streams.stdout as NodeJS.WriteStream,
   );
   const plain = Object.fromEntries(
@@ -93,4 +93,12 @@ async function renderLive(
       fallbackRendererOptions: rendererOptions,
     },
   ).run();
+}
+
+/** The stream, with 80 columns when it reports none: a terminal of width 0 (an unsized pty) wraps every character. */
+function withWidth(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Proxy(stream, {
+    get: (target, prop, receiver) =>
+      prop === "columns" ? Reflect.get(target, prop) || 80 : Reflect.get(target, prop, receiver),
+  });
 }

@@ -5,14 +5,14 @@ import { HostError } from "../../src/errors.js";
 import type { HostWork } from "../../src/output/port.js";
 
 /** A stream that keeps what is written, and says it is (or is not) a terminal. */
-function stream(isTTY: boolean): PassThrough & { isTTY: boolean; text: () => string } {
+function stream(isTTY: boolean, columns = 100): PassThrough & { isTTY: boolean; text: () => string } {
   const s = new PassThrough() as PassThrough & { isTTY: boolean; columns: number; text: () => string };
   let text = "";
   s.on("data", (c: Buffer) => {
     text += c.toString();
   });
   s.isTTY = isTTY;
-  s.columns = 100;
+  s.columns = columns;
   s.text = () => text;
   return s;
 }
@@ -78,7 +78,8 @@ describe("Output.hostProgress on a terminal", () => {
     // listr2 paints by itself when FORCE_COLOR is set: np's own decision (here --no-color) must win.
     vi.stubEnv("FORCE_COLOR", "1");
     const stdout = stream(true);
-    const stderr = stream(true);
+    // A pty nobody sized reports 0 columns: listr2 would then wrap after every character.
+    const stderr = stream(true, 0);
     const out = createOutput({ color, stdout, stderr, env: {} });
     await out.hostProgress(["node1", "node2"], (host) => async () => {
       if (host === "node2") throw new Error("boom");
