@@ -1,4 +1,4 @@
-import type { Output } from "../cli/output.js";
+import type { Output } from "../output/port.js";
 import type { HostVerdict } from "./judge.js";
 
 /** Lays rows out in aligned columns (two spaces apart). */

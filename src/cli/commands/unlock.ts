@@ -1,10 +1,5 @@
-import path from "node:path";
 import type { Command } from "commander";
-import { describeHolder, readLock, releaseLock } from "../../cluster/lock.js";
-import { InputError } from "../../errors.js";
-import { loadInventory } from "../../inventory/index.js";
-import { Session } from "../../remote/session.js";
-import { type CommandContext, contextFrom } from "../context.js";
+import { contextFrom } from "../context.js";
 import type { RegisterCommand } from "./index.js";
 
 /** `np unlock`: show and release the cluster lock left by a dead `np up`. */
@@ -15,30 +10,7 @@ export const registerUnlock: RegisterCommand = (program: Command, signal: AbortS
       "show who holds the cluster lock and release it (only when that np run is dead; needs --yes)",
     )
     .action(async (_opts, cmd: Command) => {
+      const { unlock } = await import("../actions/unlock.js");
       await unlock(contextFrom(cmd, signal));
     });
 };
-
-export async function unlock(ctx: CommandContext): Promise<void> {
-  const { inventory } = await loadInventory(ctx.inventoryPath);
-  const first = inventory.hosts.find((h) => h.roles.includes("server"));
-  if (!first) throw new InputError("the inventory has no server");
-  const session = await Session.create({ stateDir: path.join(inventory.dir, ".np"), signal: ctx.signal });
-  try {
-    const conn = await session.connect(first);
-    const holder = await readLock(conn);
-    if (holder === "free") {
-      ctx.out.info("the cluster is not locked");
-      return;
-    }
-    ctx.out.info(`the cluster is locked by ${describeHolder(holder)}`);
-    if (!ctx.yes)
-      throw new InputError(
-        "not released: pass --yes to release the lock (make sure that np run is not running)",
-      );
-    await releaseLock(conn);
-    ctx.out.info("lock released");
-  } finally {
-    session.close();
-  }
-}
