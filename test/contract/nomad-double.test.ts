@@ -412,7 +412,7 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     expect([missing.status, missing.text]).toEqual([404, "node not found"]);
     expect((await api(s, "/v1/nodes?index=1&wait=soon")).text).toBe("Invalid wait time");
     expect((await api(s, "/v1/status/leader?region=mars")).text).toBe("No path to region");
-    expect((await api(s, "/v1/jobs")).status).toBe(501);
+    expect((await api(s, "/v1/volumes")).status).toBe(501);
   });
 
   it("holds a blocking query until ?wait= when nothing changes", async () => {
