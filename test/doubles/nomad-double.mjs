@@ -393,6 +393,8 @@ export function normalizeConfig(raw, files = []) {
     aclEnabled: bool(raw.acl?.enabled),
     cleanupDeadServers:
       raw.autopilot?.cleanup_dead_servers == null || bool(raw.autopilot.cleanup_dead_servers),
+    // autopilot.server_stabilization_time (default 10s): how long a server must be up before it counts healthy
+    stabilizationMs: parseGoDuration(String(raw.autopilot?.server_stabilization_time ?? "10s")) ?? 10000,
     server: {
       enabled: bool(s.enabled),
       bootstrapExpect: Number(s.bootstrap_expect ?? 0),
@@ -543,6 +545,7 @@ export class Agent {
     // Replicated state, written by the leader only (Nomad keeps it in raft; the double in the same JSON file).
     this.fsm = { index: saved.fsmIndex ?? 0, nodes: new Map((saved.nodes ?? []).map((n) => [n.ID, n])) };
     this.health = new Map(); // rpc addr -> {healthy, since}
+    this.upSince = new Map(); // rpc addr -> {inc, at}: when this incarnation of the server was first seen alive
     this.joined = false;
     this.joinFailures = 0;
     this.joinTargets = cfg.server.retryJoin.map((a) => withPort(a, 4648));
@@ -838,10 +841,18 @@ export class Agent {
       const lm = this.memberByRpc(this.leader);
       if (lm) this.lastLeaderContact = lm.seenAt;
     }
+    // Autopilot server health: alive (serf) and up for server_stabilization_time in its current incarnation;
+    // StableSince is the time of the last flip (raft-autopilot's ServerHealth.StableSince).
+    const now = Date.now();
     for (const addr of this.peers.keys()) {
-      const ok = this.isAlive(addr);
+      const alive = this.isAlive(addr);
+      const inc = addr === this.rpcAddr ? this.inc : this.memberByRpc(addr)?.inc;
+      const up = this.upSince.get(addr);
+      if (alive && (!up || up.inc !== inc)) this.upSince.set(addr, { inc, at: now });
+      if (!alive) this.upSince.delete(addr);
+      const ok = alive && now - (this.upSince.get(addr)?.at ?? now) >= this.cfg.stabilizationMs;
       const h = this.health.get(addr);
-      if (!h || h.healthy !== ok) this.health.set(addr, { healthy: ok, since: Date.now() });
+      if (!h || h.healthy !== ok) this.health.set(addr, { healthy: ok, since: now });
     }
     if (this.leader === this.rpcAddr) this.leaderDuties();
   }
@@ -1372,7 +1383,7 @@ export class Agent {
           LastContactThreshold: "200ms",
           MaxTrailingLogs: 250,
           MinQuorum: 0,
-          ServerStabilizationTime: "10s",
+          ServerStabilizationTime: goDuration(cfg.stabilizationMs),
           EnableRedundancyZones: false,
           DisableUpgradeMigration: false,
           EnableCustomUpgrades: false,
@@ -1447,7 +1458,7 @@ export class Agent {
         LastContact: isLeader || self ? "0s" : goDuration(m ? now - m.seenAt : 0),
         LastTerm: self ? this.term : (m?.term ?? this.term),
         LastIndex: self ? this.fsm.index : (m?.fsmIndex ?? 0),
-        Healthy: alive,
+        Healthy: alive && this.health.get(s.addr)?.healthy === true,
         Voter: true,
         StableSince: stableSince(this.health.get(s.addr)?.since ?? this.started),
       };
@@ -1604,7 +1615,7 @@ export class Agent {
         CleanupDeadServers: cfg.cleanupDeadServers,
         LastContactThreshold: 200000000,
         MaxTrailingLogs: 250,
-        ServerStabilizationTime: 10000000000,
+        ServerStabilizationTime: cfg.stabilizationMs * 1e6,
       },
       BindAddr: cfg.bind,
       Client: {
