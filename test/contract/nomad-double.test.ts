@@ -470,9 +470,9 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     const gone = members.Members.find((m: { Addr: string }) => m.Addr === stopped.ip);
     expect(gone.Status).toBe("failed");
     // the stopped server is unhealthy, its StableSince set to the flip (after the stop, not before)
-    const dead = (after.body as { Servers: { ID: string; Healthy: boolean; StableSince: string }[] }).Servers.find(
-      (x) => x.ID === stoppedId,
-    );
+    const dead = (
+      after.body as { Servers: { ID: string; Healthy: boolean; StableSince: string }[] }
+    ).Servers.find((x) => x.ID === stoppedId);
     expect(dead?.Healthy).toBe(false);
     expect(Date.parse(dead?.StableSince ?? "")).toBeGreaterThanOrEqual(stoppedAt - 1000);
   });

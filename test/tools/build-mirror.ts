@@ -164,7 +164,10 @@ export async function bundleDoubleModules(entry: string): Promise<string> {
       if (!spec.startsWith(".")) builtins.add(spec);
       if (def) return `const ${def} = ${from}.default;\n`;
       if (star) return `const ${star} = ${from};\n`;
-      const parts = named.split(",").map((x) => x.trim()).filter(Boolean);
+      const parts = named
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
       return `const { ${parts.map((x) => x.replace(/\s+as\s+/, ": ")).join(", ")} } = ${from};\n`;
     });
   const blocks: string[] = [];
@@ -179,7 +182,8 @@ export async function bundleDoubleModules(entry: string): Promise<string> {
     );
     const reexports = [...body.matchAll(/^export\s+\{([^}]*)\};?$/gm)];
     for (const r of reexports)
-      for (const x of r[1].split(",").map((y) => y.trim().split(/\s+as\s+/))) exported.push(x[1] ? `${x[1]}: ${x[0]}` : x[0]);
+      for (const x of r[1].split(",").map((y) => y.trim().split(/\s+as\s+/)))
+        exported.push(x[1] ? `${x[1]}: ${x[0]}` : x[0]);
     const cleaned = body.replace(/^export\s+\{[^}]*\};?$/gm, "");
     blocks.push(`const ${modName(file)} = (() => {\n${cleaned}\nreturn { ${exported.join(", ")} };\n})();\n`);
   }

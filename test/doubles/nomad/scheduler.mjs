@@ -417,7 +417,8 @@ export function processEval(store, ev, nodes) {
   if (!job || job.Stop)
     cancelDeployments(store, job ?? { ID: ev.JobID }, "", "Cancelled because job is stopped");
   let deployment = store.latestDeployment(ev.JobID);
-  if (job && !job.Stop && plan.newDeployment) {
+  // a deployment is created only when something of the new version is actually placed
+  if (job && !job.Stop && plan.newDeployment && plan.places.some((x) => x.fit)) {
     cancelDeployments(store, job, "", "Cancelled due to newer version of job");
     deployment = newDeployment(store, job, index);
     store.deployments.set(deployment.ID, deployment);
@@ -441,6 +442,13 @@ export function processEval(store, ev, nodes) {
   }
   for (const a of plan.inplace) {
     a._v = job.Version;
+    // an in-place update joins the new deployment, keeping its health (the double's client does not re-track it)
+    const tg = job.TaskGroups.find((g) => g.Name === a.TaskGroup);
+    if (dep && tg?.Update && a.DeploymentID !== dep.ID) {
+      a.DeploymentID = dep.ID;
+      if (a.DeploymentStatus) a.DeploymentStatus = { ...a.DeploymentStatus, ModifyIndex: index };
+      dep.TaskGroups[tg.Name].PlacedAllocs++;
+    }
     a.ModifyIndex = index;
     a.AllocModifyIndex = index;
     a.ModifyTime = t;
