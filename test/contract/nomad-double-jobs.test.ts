@@ -498,7 +498,8 @@ describe.skipIf(!haveConsul)(
       const j = webJob({});
       j.Job.ID = "nowhere";
       j.Job.Name = "nowhere";
-      j.Job.TaskGroups[0].Constraints = [{ LTarget: "${node.class}", RTarget: "gpu", Operand: "=" }];
+      const nodeClass = ["$", "{node.class}"].join(""); // Nomad's interpolation syntax, literally
+      j.Job.TaskGroups[0].Constraints = [{ LTarget: nodeClass, RTarget: "gpu", Operand: "=" }];
       const r = await api("/v1/jobs", { method: "POST", body: j });
       const ev = await until("the eval", async () => {
         const e = (await api(`/v1/evaluation/${r.body.EvalID}`)).body;
@@ -511,7 +512,7 @@ describe.skipIf(!haveConsul)(
         m.ConstraintFiltered,
         m.ClassFiltered,
         m.CoalescedFailures,
-      ]).toEqual([2, 2, { "${node.class} = gpu": 2 }, { web: 2 }, 1]);
+      ]).toEqual([2, 2, { [`${nodeClass} = gpu`]: 2 }, { web: 2 }, 1]);
       const blocked = (await api(`/v1/evaluation/${ev.BlockedEval}`)).body;
       expect([blocked.Status, blocked.TriggeredBy, blocked.StatusDescription]).toEqual([
         "blocked",
