@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { InputError } from "../errors.js";
-import { analyzeInventory, formatProblems, withoutPaths } from "./analyze.js";
+import { problemsError as configProblemsError, formatProblems, withoutPaths } from "../yaml-config/format.js";
+import { analyzeInventory } from "./analyze.js";
 import { checkResolvable, type HostLookup, systemLookup } from "./resolve-addresses.js";
 import type { Inventory } from "./types.js";
 
@@ -61,6 +62,5 @@ async function readInventoryText(file: string): Promise<string> {
 }
 
 function problemsError(file: string, problems: string[]): InputError {
-  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-  return new InputError(`${file} has ${count}`, problems, "fix them and run `np validate` to check again");
+  return configProblemsError(file, problems, "fix them and run `np validate` to check again");
 }
