@@ -22,7 +22,7 @@ export interface SubstitutionOptions {
 export type TemplatePart =
   | { kind: "text"; text: string }
   | { kind: "var"; name: string; fallback?: string }
-  | { kind: "error"; message: string };
+  | { kind: "error"; code: "unterminated" | "invalid"; message: string };
 
 /** A value split into its parts; `changed` says whether substitution can make it differ from the text. */
 export interface ParsedTemplate {
@@ -58,6 +58,7 @@ export function parseTemplate(text: string, options: SubstitutionOptions = {}): 
       flush();
       parts.push({
         kind: "error",
+        code: "unterminated",
         message: `unterminated "\${" (close it with "}", or write "$$" for a literal "$")`,
       });
       literal = text.slice(i);
@@ -75,6 +76,7 @@ export function parseTemplate(text: string, options: SubstitutionOptions = {}): 
     if (!m) {
       parts.push({
         kind: "error",
+        code: "invalid",
         message: `invalid variable reference "\${${ref}}": use \${NAME} or \${NAME:-default} ("$$" for a literal "$")`,
       });
     } else {
