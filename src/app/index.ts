@@ -7,6 +7,8 @@ export { type JobTarget, jobTargetOf } from "./job-target.js";
 export type { JobPlanRequest, JobRegisterRequest, NomadJob } from "./job-types.js";
 export { appJsonSchema } from "./json-schema.js";
 export { type LoadedApp, loadApp, parseApp } from "./load.js";
+export type * from "./nomad-responses.js";
+export { type RenderedPlan, renderPlan } from "./plan-diff.js";
 export { revealSecrets, Secret } from "./secret.js";
 export { appSpecHash } from "./spec-hash.js";
 export { APP_FILE, APP_SCHEMA_FILE, APP_TEMPLATE, writeAppTemplate } from "./template.js";
