@@ -19,8 +19,16 @@ const structs = JSON.parse(
   readFileSync(path.resolve(import.meta.dirname, "../fixtures/app/nomad-api-job-structs.json"), "utf8"),
 ) as Record<string, Field[]>;
 
-/** Every mismatch between `value` and the struct `root`, as `path: what is wrong`; empty when it conforms. */
-export function structErrors(value: unknown, root: string, options: { allowNull?: boolean } = {}): string[] {
+/**
+ * Every mismatch between `value` and the struct `root`, as `path: what is wrong`; empty when it conforms.
+ * `allowNull` accepts null anywhere (Nomad's responses write empty lists and maps as null); `serverOnly` names
+ * fields a response carries beyond api/*.go (the server encodes nomad/structs, a superset).
+ */
+export function structErrors(
+  value: unknown,
+  root: string,
+  options: { allowNull?: boolean; serverOnly?: Record<string, string[]> } = {},
+): string[] {
   const errors: string[] = [];
   const walkStruct = (v: unknown, name: string, at: string) => {
     const fields = structs[name];
@@ -28,6 +36,7 @@ export function structErrors(value: unknown, root: string, options: { allowNull?
     if (!isObject(v)) return void errors.push(`${at}: expected an object (${name}), got ${kindOf(v)}`);
     for (const [key, x] of Object.entries(v)) {
       const field = fields.find((f) => f.name === key);
+      if (!field && options.serverOnly?.[name]?.includes(key)) continue;
       if (!field) {
         const near = fields.find((f) => f.name.toLowerCase() === key.toLowerCase());
         errors.push(`${at}.${key}: not a field of ${name}${near ? ` (the field is ${near.name})` : ""}`);
