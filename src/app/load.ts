@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { InputError } from "../errors.js";
 import { analyzeConfig } from "../yaml-config/analyze.js";
 import { formatProblems, problemsError } from "../yaml-config/format.js";
 import type { PathSegment, Problem } from "../yaml-config/problem.js";
+import { readConfigText } from "../yaml-config/read-config.js";
 import { locate } from "../yaml-config/yaml-source.js";
 import { normalizeApp } from "./normalize.js";
 import { isNomadVariable } from "./patterns.js";
@@ -50,23 +49,8 @@ export function parseApp(text: string, file: string, env: NodeJS.ProcessEnv = pr
 
 /** Reads and validates the np.yaml at `file`. Throws InputError listing every problem at once. */
 export async function loadApp(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedApp> {
-  return parseApp(await readAppText(file), file, env);
-}
-
-async function readAppText(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new InputError(
-        `app file not found: ${file}`,
-        [],
-        "create one with `np init app` or pass -f FILE",
-      );
-    if (code === "EISDIR") throw new InputError(`${file} is a folder, not an np.yaml`, [], "pass -f FILE");
-    throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
-  }
+  const text = await readConfigText(file, { noun: "app file", init: "np init app", flag: "-f FILE" });
+  return parseApp(text, file, env);
 }
 
 /** A schema problem at an env value would quote the value ("got the number 1234"): env values are secret. */
