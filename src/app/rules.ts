@@ -1,10 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is np.yaml's variable syntax, not a template
 import { asMap } from "../inventory/raw-view.js";
+import { didYouMean } from "../yaml-config/did-you-mean.js";
 import { parseTemplate } from "../yaml-config/env-substitution.js";
 import type { Problem } from "../yaml-config/problem.js";
+import { allowedKeys } from "../yaml-config/schema-issues.js";
 import { APP_DEFAULTS } from "./defaults.js";
 import { formatDuration, parseDuration } from "./duration.js";
 import { isNomadVariable } from "./patterns.js";
+import { appSchema } from "./schema.js";
 
 /** Rules that involve several keys of np.yaml; they read the parsed YAML leniently, beside schema problems. */
 export function checkAppRules(raw: unknown): Problem[] {
@@ -21,8 +24,8 @@ export function checkAppRules(raw: unknown): Problem[] {
 /** Exactly one of image (docker) or command (exec, raw_exec); port with image only; args with command only. */
 function checkRunWith(app: Record<string, unknown>): Problem[] {
   const problems: Problem[] = [];
-  const hasImage = app.image !== undefined;
-  const hasCommand = app.command !== undefined;
+  const hasImage = written(app, "image");
+  const hasCommand = written(app, "command");
   if (hasImage && hasCommand)
     problems.push({
       path: ["command"],
@@ -59,6 +62,16 @@ function checkRunWith(app: Record<string, unknown>): Problem[] {
       message: "is only for command: an image runs its own entry point",
     });
   return problems;
+}
+
+/**
+ * Whether np.yaml sets `key`, or a typo of it (`imgae`) already reported as an unknown key with this suggestion:
+ * "set image or command" would then be noise.
+ */
+function written(app: Record<string, unknown>, key: string): boolean {
+  if (app[key] !== undefined) return true;
+  const known = allowedKeys(appSchema, []);
+  return Object.keys(app).some((k) => !known.includes(k) && didYouMean(k, known) === key);
 }
 
 /** Nomad's own update rules: auto_promote needs canaries; min_healthy_time < healthy_deadline < progress_deadline. */

@@ -167,7 +167,8 @@ shutdown_delay: forever
     expect(problems).toEqual([
       'np.yaml:1:7 name: "Web_1" is not a valid app name: use 1-63 lowercase letters, digits or "-", not starting or ending with "-"',
       'np.yaml:2:1 imgae: unknown key "imgae" (did you mean "image"?)',
-      "np.yaml:4:1 port: is only for images: a command listens on the port Nomad gives it, in $NOMAD_PORT_http",
+      // imgae is taken for the image it was meant to be: image and command together.
+      "np.yaml:3:1 command: set image (a container, run by docker) or command (a program, run by exec), not both",
       "np.yaml:5:8 count: must be at least 1, got 0",
       'np.yaml:6:9 memory: expected a number, got the string "512" (remove the quotes)',
       'np.yaml:8:9 health_check.path: "healthz" is not a valid path: start with "/" and use URL characters only, such as /healthz',
@@ -185,6 +186,12 @@ shutdown_delay: forever
   it("needs exactly one of image and command, port with image, args with command only", () => {
     expect(problemsOf("name: web\n")).toEqual([
       "np.yaml:1:1: set image (a container image, run by docker) or command (a program, run by exec)",
+    ]);
+    expect(problemsOf("name: web\ncomand: /bin/web\n")).toEqual([
+      'np.yaml:2:1 comand: unknown key "comand" (did you mean "command"?)',
+    ]);
+    expect(problemsOf("name: web\ncommand: /bin/web\nport: 80\n")).toEqual([
+      "np.yaml:3:1 port: is only for images: a command listens on the port Nomad gives it, in $NOMAD_PORT_http",
     ]);
     expect(problemsOf("name: web\nimage: nginx:1.27\ncommand: /bin/web\nport: 80\n")).toEqual([
       "np.yaml:3:1 command: set image (a container, run by docker) or command (a program, run by exec), not both",
