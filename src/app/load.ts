@@ -28,7 +28,7 @@ export function parseApp(text: string, file: string, env: NodeJS.ProcessEnv = pr
   const a = analyzeConfig(text, env, {
     schema: appSchema,
     rules: checkAppRules,
-    emptyMessage: "np.yaml is empty: run `np init app` for a commented example",
+    emptyMessage: "the file is empty: run `np init app` for a commented np.yaml",
     substitution: { passThrough: isNomadVariable, skip: isEnvValue },
   });
   if (!a.data)

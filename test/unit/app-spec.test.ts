@@ -258,7 +258,7 @@ env: { "1BAD": x }
       'np.yaml:2:1 name: duplicate key "name": a key may appear once per map',
     ]);
     expect(problemsOf("")).toEqual([
-      "np.yaml:1:1: np.yaml is empty: run `np init app` for a commented example",
+      "np.yaml:1:1: the file is empty: run `np init app` for a commented np.yaml",
     ]);
     expect(problemsOf("name: [web\n")[0]).toMatch(/^np\.yaml:\d+:\d+: invalid YAML: /);
   });
