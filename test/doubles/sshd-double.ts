@@ -47,8 +47,13 @@ function exec(line: string, channel: ServerChannel, hanging: Set<ServerChannel>)
   }
 }
 
+export interface SshdDoubleOptions {
+  /** Runs a command before the built-in ones; returns true when it handled it (ended the channel itself). */
+  exec?: (command: string, channel: ServerChannel, user: string) => boolean;
+}
+
 /** Starts the double on a loopback port; any key is accepted for any user. */
-export async function startSshdDouble(): Promise<SshdDouble> {
+export async function startSshdDouble(opts: SshdDoubleOptions = {}): Promise<SshdDouble> {
   const commands: string[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const hanging = new Set<ServerChannel>();
@@ -57,13 +62,18 @@ export async function startSshdDouble(): Promise<SshdDouble> {
     clients.add(client);
     client.on("error", () => {});
     client.on("close", () => clients.delete(client));
-    client.on("authentication", (ctx) => ctx.accept());
+    let user = "";
+    client.on("authentication", (ctx) => {
+      user = ctx.username;
+      ctx.accept();
+    });
     client.on("session", (accept) => {
       const session = accept();
       session.on("exec", (acceptExec, _reject, info) => {
         commands.push(info.command);
         for (const w of waiters.filter((w) => commands.length >= w.n)) w.resolve();
-        exec(info.command, acceptExec(), hanging);
+        const channel = acceptExec();
+        if (!opts.exec?.(info.command, channel, user)) exec(info.command, channel, hanging);
       });
       session.on("sftp", (acceptSftp) => {
         acceptSftp();
