@@ -134,12 +134,13 @@ export class SshConnection {
     doing = `opening a tunnel to ${host}:${port}`,
   ): Promise<ClientChannel> {
     return this.track(doing, (resolve, reject) =>
-      forwardChannel(this.opened.client, host, port).then(resolve, (err: Error) =>
+      forwardChannel(this.opened.client, host, port).then(resolve, (err: Error) => {
+        if (err.message === "Not connected") this.watch.markLost("the connection is gone");
         reject(
           this.lostError(doing) ??
             new HostError(this.name, `cannot open a tunnel to ${host}:${port}: ${err.message}`),
-        ),
-      ),
+        );
+      }),
     );
   }
 
@@ -225,8 +226,8 @@ export class SshConnection {
           op,
         );
       } catch (err) {
-        // Only a connection ssh2 no longer has a writable socket for throws here.
-        this.watch.markLost(`the connection is gone (${(err as Error).message})`);
+        // ssh2 throws here ("Not connected") only once its socket is no longer writable.
+        this.watch.markLost("the connection is gone");
         settle(() => reject(this.lostError(doing) ?? err));
       }
     });
@@ -243,11 +244,14 @@ export class SshConnection {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let failed = false;
+    const cleanUp = () => {
+      clearTimeout(timer);
+      if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
+    };
     // Closing the channel ends np's side; the remote command itself is stopped only by interrupt().
     const closeChannel = () => {
       failed = true;
-      clearTimeout(timer);
-      if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
+      cleanUp();
       try {
         stream?.close();
       } catch {}
@@ -269,7 +273,7 @@ export class SshConnection {
         }
         this.opened.client.exec(command, (err, s) => {
           if (err) {
-            clearTimeout(timer);
+            cleanUp();
             return reject(
               this.lostError(doing) ?? new HostError(this.name, `cannot start ${doing}: ${err.message}`),
             );
@@ -287,8 +291,7 @@ export class SshConnection {
             opts.onStderr?.(c);
           });
           s.on("close", (code: number | null | undefined, signal?: string) => {
-            clearTimeout(timer);
-            if (onAbort) opts.signal?.removeEventListener("abort", onAbort);
+            cleanUp();
             // A channel torn down with its connection has no exit status: that is the loss, not an exit.
             const lost = this.lostError(doing);
             if (lost) return reject(lost);

@@ -121,29 +121,22 @@ export function judgeHostKey(
     );
     if (revoked) return { kind: "revoked", actual: fingerprint(blob), source, line: revoked.line ?? 0 };
   }
-  const mine = pins.filter((e) => !e.revoked && e.patterns.some((p) => patternMatches(p, name)));
-  if (mine.some((e) => e.keyBase64 === actual)) return { kind: "known" };
-  if (mine.length > 0) {
+  // Known when a vouching entry has this very key; changed when entries vouch only for other keys.
+  const against = (entries: KnownHostEntry[], source: string): HostKeyVerdict | undefined => {
+    if (entries.some((e) => e.keyBase64 === actual)) return { kind: "known" };
+    if (entries.length === 0) return undefined;
     return {
       kind: "changed",
-      expected: mine.map((e) => fingerprint(e.keyBase64)),
+      expected: entries.map((e) => fingerprint(e.keyBase64)),
       actual: fingerprint(blob),
-      source: pinSource,
+      source,
     };
-  }
+  };
+  const mine = pins.filter((e) => !e.revoked && e.patterns.some((p) => patternMatches(p, name)));
   const theirs = userKnown.filter(
     (e) => !e.revoked && e.keyType === type && e.patterns.some((p) => patternMatches(p, name)),
   );
-  if (theirs.some((e) => e.keyBase64 === actual)) return { kind: "known" };
-  if (theirs.length > 0) {
-    return {
-      kind: "changed",
-      expected: theirs.map((e) => fingerprint(e.keyBase64)),
-      actual: fingerprint(blob),
-      source: userSource,
-    };
-  }
-  return { kind: "new" };
+  return against(mine, pinSource) ?? against(theirs, userSource) ?? { kind: "new" };
 }
 
 /** Host keys pinned on first use in `.np/known_hosts` (OpenSSH format, so `ssh -o UserKnownHostsFile=` can read it). */

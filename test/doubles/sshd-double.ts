@@ -1,7 +1,8 @@
 // np's sshd TEST DOUBLE: it is NOT OpenSSH. An in-process SSH server (ssh2's Server) on loopback, behind a TCP
 // relay that a test can cut silently (packets dropped, no FIN or RST: a network cut) or reset (the host's sshd
 // killed), so np's connection layer can be driven through faults in milliseconds. It runs no shell: an exec'd
-// command is looked up by its first word (see `exec` below). The real sshd is exercised by test/e2e.
+// command is looked up by its first word (see `exec` below); a forwarded port always leads back to the double
+// itself (a bastion hop to "another host"). The real sshd is exercised by test/e2e.
 import net from "node:net";
 import { type Connection, Server, type ServerChannel, utils } from "ssh2";
 
@@ -79,8 +80,13 @@ export async function startSshdDouble(opts: SshdDoubleOptions = {}): Promise<Ssh
         acceptSftp();
       });
     });
+    // Port forwarding (np's tunnels, and a bastion hop): to the double's own SSH port, whatever was asked.
     client.on("tcpip", (acceptTcp) => {
-      acceptTcp();
+      const channel = acceptTcp();
+      const hop = net.connect(sshPort, "127.0.0.1");
+      hop.on("error", () => channel.destroy());
+      channel.on("error", () => hop.destroy());
+      channel.pipe(hop).pipe(channel);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

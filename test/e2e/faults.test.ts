@@ -17,23 +17,24 @@ if (skipReason) console.warn(`skipping test/e2e/faults.test.ts: ${skipReason}`);
 const HOLD = "/usr/local/bin/nproc";
 const HOLD_SCRIPT = "#!/bin/sh\n# np-fault-hold: a test stand-in for nproc that never answers\nsleep 600\n";
 
-/** np running in the background, as a user would start it; `done` settles when it exits. */
+/**
+ * np running in the background, as a user would start it, so the test can cut things while it runs (runNpAsync
+ * cannot send it Ctrl-C); `done` settles when it exits, with how long it ran.
+ */
 function startNp(args: string[]): { done: Promise<NpResult & { ms: number }>; interrupt(): void } {
   const started = Date.now();
   const child = spawn(process.execPath, [npBin, ...args], { env: { ...process.env, NO_COLOR: "1" } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
+  const text = (stream: NodeJS.ReadableStream) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    return () => Buffer.concat(chunks).toString("utf8");
+  };
+  const [stdout, stderr] = [text(child.stdout), text(child.stderr)];
   const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
   const done = new Promise<NpResult & { ms: number }>((resolve) =>
     child.on("close", (code) => {
       clearTimeout(killer);
-      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
+      resolve({ code: code ?? -1, stdout: stdout(), stderr: stderr(), ms: Date.now() - started });
     }),
   );
   return { done, interrupt: () => child.kill("SIGINT") };

@@ -88,6 +88,17 @@ describe("a connection that dies", () => {
     );
   });
 
+  it("turns ssh2's synchronous 'Not connected' into a rejected ConnectionLost", async () => {
+    const conn = await session.connect(endpoint);
+    // The socket dies in this very tick: ssh2 sees it unwritable before any 'close' event is delivered.
+    (conn as unknown as { opened: { sock: { destroy(): void } } }).opened.sock.destroy();
+    const attempt = conn.exec(["echo", "x"], { doing: "taking the cluster lock" });
+    await expect(attempt).rejects.toThrow(
+      "node4: connection lost while taking the cluster lock: the connection is gone",
+    );
+    expect(conn.isLost).toBe(true);
+  });
+
   it("fails the commands still queued for a channel too", async () => {
     const conn = await session.connect(endpoint);
     // 8 channels at most: the other 4 wait for a free one.
@@ -115,6 +126,25 @@ describe("a connection that dies", () => {
     expect(took).toBeGreaterThanOrEqual(KEEPALIVE.intervalMs * KEEPALIVE.countMax - 20);
     expect(took).toBeLessThan(KEEPALIVE.intervalMs * (KEEPALIVE.countMax + 1) + 1_500);
     await expect(conn.lost).resolves.toBeInstanceOf(ConnectionLost);
+  });
+
+  it("is lost with its bastion: the hop's loss names the bastion", async () => {
+    // The bastion's connection goes through the relay; the hop to the host, inside the double, does not.
+    const conn = await session.connect({
+      ...endpoint,
+      ssh: {
+        ...endpoint.ssh,
+        port: 22,
+        bastion: { host: "127.0.0.1", port: sshd.port, user: "root", key: endpoint.ssh.key },
+      },
+    });
+    expect((await conn.exec(["echo", "hop"])).stdout).toBe("hop\n");
+    const running = outcome(conn.exec(["hang"], { doing: "writing /etc/consul.d/consul.hcl" }));
+    await sshd.commandsStarted(2);
+    sshd.killConnections();
+    expect(((await running).error as Error).message).toBe(
+      "node4: connection lost while writing /etc/consul.d/consul.hcl: the bastion's connection was lost: reset by the host",
+    );
   });
 
   it("is not lost when np closes it", async () => {
