@@ -27,7 +27,7 @@ export function connectError(t: Target, err: unknown, hostKey?: HostKeyVerdict):
     return new HostError(
       t.host,
       `host key ${hostKey.actual} of ${where} is revoked (@revoked in ${hostKey.source} line ${hostKey.line})`,
-      `np refuses a revoked key: give ${t.host} a new host key (and remove its old pin), or check that nobody is impersonating it`,
+      `np refuses a revoked key: give ${t.host} a new host key and remove its old pin, or check that nobody is impersonating it`,
     );
   }
   const code = e?.code ?? "";
