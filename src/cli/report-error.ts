@@ -22,7 +22,7 @@ export function reportError(
     write("run `np --help` (or `np <command> --help`) for usage");
     return 2;
   }
-  if (err instanceof NpError && !isProgrammingError(err.cause)) {
+  if (err instanceof NpError && (err.cause === undefined || !isProgrammingError(err.cause))) {
     out.error(err.message);
     if (err instanceof InputError) for (const p of err.problems) write(`  ${p}`);
     if (err.hint) write(out.paint("dim", `hint: ${err.hint}`));

@@ -28,9 +28,9 @@ export interface HostState {
   pendingRestarts: Set<string>;
 }
 
-/** Parses STATE_SCRIPT output. Modes are normalised to four octal digits ("640" → "0640"). */
-export function parseHostState(text: string): HostState {
-  const { sections } = splitSections(text);
+/** Parses STATE_SCRIPT output (sections marked with the run's nonce). Modes are normalised to four octal digits. */
+export function parseHostState(text: string, nonce: string): HostState {
+  const sections = splitSections(text, nonce);
   if (!sections.has("done")) throw new Error("the state script did not finish");
   const paths = new Map<string, PathState>();
   for (const line of sections.get("paths") ?? []) {

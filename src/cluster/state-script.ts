@@ -5,10 +5,11 @@ export const SHA_CACHE = "/var/lib/np/sha256-cache";
  * Reads everything a host's convergence depends on in the same round trip as the preflight facts: for each path
  * given as an argument, its type, mode, owner, group and (for files) sha256; the state of np's units; the
  * consul system user; and restarts left pending by an interrupted run. Constant text; paths arrive as "$@".
+ * Runs appended to FACTS_SCRIPT, whose `section` marks each section with the run's nonce.
  * A binary's sha256 comes from SHA_CACHE while its size, mtime and inode are unchanged (flag c=1): hashing a
  * 100 MB binary on every run would dominate a no-op `np up`.
  */
-export const STATE_SCRIPT = `echo "--paths"
+export const STATE_SCRIPT = `section paths
 for p in "$@"; do
   if [ -f "$p" ]; then
     key=$(stat -c '%s:%.9Y:%i' "$p")
@@ -21,16 +22,16 @@ for p in "$@"; do
     printf 'none|-|-|-|-|0|%s\\n' "$p"
   fi
 done
-echo "--units"
+section units
 for u in consul nomad; do
   systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload "$u.service" 2>/dev/null | tr '\\n' ' '
   echo
 done
-echo "--users"
+section users
 getent passwd consul || true
-echo "--pending"
+section pending
 ls /var/lib/np/restart-pending 2>/dev/null || true
-echo "--done"
+section done
 `;
 
 /**

@@ -5,7 +5,9 @@ import { parseFacts } from "../../src/preflight/parse-facts.js";
 
 // Real output of FACTS_SCRIPT + STATE_SCRIPT on a sandbox server node after `np up` (real Consul, the Nomad double
 // as nomad.service), asked about: /etc/consul.d /etc/consul.d/consul.hcl /usr/local/bin/consul
-// /usr/local/bin/node /etc/np-missing.
+// /usr/local/bin/node /etc/np-missing. Recorded before the scripts marked their sections with a per-run nonce:
+// its marker lines were rewritten to carry NONCE, as the scripts now print them (the content is as recorded).
+const NONCE = "0d6f3b2a91c4e857";
 const sample = readFileSync(
   new URL("../fixtures/facts/facts-and-state.sandbox-node.txt", import.meta.url),
   "utf8",
@@ -13,7 +15,7 @@ const sample = readFileSync(
 
 describe("facts and state gathered in one round trip", () => {
   it("knows which systemd unit holds each listening port, whatever the process is called", () => {
-    const ports = parseFacts(sample).listening;
+    const ports = parseFacts(sample, NONCE).listening;
     expect(ports.find((p) => p.port === 8500)).toEqual({
       proto: "tcp",
       port: 8500,
@@ -35,7 +37,7 @@ describe("facts and state gathered in one round trip", () => {
   });
 
   it("reads paths with mode, owner, group, sha256 and whether the sha256 came from np's cache", () => {
-    const s = parseHostState(sample);
+    const s = parseHostState(sample, NONCE);
     expect(s.paths.get("/etc/consul.d")).toEqual({
       kind: "dir",
       mode: "0750",
@@ -61,7 +63,7 @@ describe("facts and state gathered in one round trip", () => {
   });
 
   it("reads units, the consul user and pending restarts", () => {
-    const s = parseHostState(sample);
+    const s = parseHostState(sample, NONCE);
     expect(s.units.get("consul")).toEqual({
       loaded: true,
       active: "active",
@@ -78,11 +80,11 @@ describe("facts and state gathered in one round trip", () => {
     });
     expect(s.consulUser).toBe(true);
     expect(s.pendingRestarts).toEqual(new Set());
-    const pending = sample.replace("--pending\n", "--pending\nnomad\n");
-    expect(parseHostState(pending).pendingRestarts).toEqual(new Set(["nomad"]));
+    const pending = sample.replace(`--pending ${NONCE}\n`, `--pending ${NONCE}\nnomad\n`);
+    expect(parseHostState(pending, NONCE).pendingRestarts).toEqual(new Set(["nomad"]));
   });
 
   it("refuses output that was cut short", () => {
-    expect(() => parseHostState(sample.slice(0, sample.indexOf("--done")))).toThrow(/did not finish/);
+    expect(() => parseHostState(sample.slice(0, sample.indexOf("--done")), NONCE)).toThrow(/did not finish/);
   });
 });

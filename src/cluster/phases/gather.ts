@@ -42,7 +42,7 @@ export const gather: Phase = {
         ctx.out.debug(`${spec.name}: gathered facts and state in ${gathered.tookMs} ms`);
         let state: HostState;
         try {
-          state = parseHostState(gathered.output);
+          state = parseHostState(gathered.output, gathered.nonce);
         } catch (err) {
           throw new HostError(spec.name, `cannot read the host's state: ${(err as Error).message}`);
         }
