@@ -8,6 +8,7 @@
  *   sshd (target: 1 per host; 5 nodes under 2 s; 10 nodes within 1.3x of 5).
  * - np up, fresh, on 3 and on 6 nodes, and a no-op re-run on 6: wall time, the 6/3 ratio (target <= 1.3) and
  *   the SSH round trips per host np reports with --verbose (target for the no-op: under 1 s).
+ * Start-up times (no sandbox needed): bench/startup.mjs, `npm run bench:startup`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { createOutput, type Output } from "./output.js";
+import type { Output } from "../output/port.js";
+import { createOutput } from "./output.js";
 
 /** Everything a command needs from the global flags, resolved once. */
 export interface CommandContext {
@@ -35,4 +36,12 @@ export function contextFrom(command: Command, signal: AbortSignal): CommandConte
     cwd,
     signal,
   };
+}
+
+/** The inventory's path as the user would write it: relative when it is under the current folder. */
+export function displayPath(ctx: CommandContext): string {
+  const relative = path.relative(ctx.cwd, ctx.inventoryPath);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative)
+    ? relative
+    : ctx.inventoryPath;
 }

@@ -1,42 +1,104 @@
-import { Listr } from "listr2";
-import type { Output } from "./output.js";
+import type { HostOutcome, HostOutcomes, HostWork, Output } from "../output/port.js";
 
-/** Reports progress of one host's work: `update` while running, the returned text when done. */
-export type HostWork<T> = (update: (message: string) => void) => Promise<{ result: T; summary: string }>;
+/** Where progress goes: rendered on `stderr`, so stdout stays free for the command's own output. */
+export interface ProgressStreams {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+type RunOne = (host: string, update: (message: string) => void) => Promise<{ ok: boolean; line: string }>;
 
 /**
- * Runs per-host work in parallel with live progress: a listr2 list on a terminal, plain `host: message` lines
- * otherwise (CI logs, pipes), nothing on stdout with --json. Errors are the work's to catch: each host's work
- * returns a result, so one host's failure never hides the others.
+ * The CLI's `Output.hostProgress`: a live listr2 list on a terminal, plain `host: summary` lines otherwise
+ * (CI logs, pipes), nothing with --json. Whatever one host's work throws, a plain `Error` or anything else, is
+ * caught here and becomes that host's `failed` outcome, so no host is ever missing from the result.
  */
-export async function withHostProgress<T>(
+export async function runHostProgress<T>(
   out: Output,
+  streams: ProgressStreams,
   hosts: readonly string[],
   work: (host: string) => HostWork<T>,
-): Promise<Map<string, T>> {
-  const results = new Map<string, T>();
-  if (!out.interactive) {
+): Promise<HostOutcomes<T>> {
+  const outcomes = new Map<string, HostOutcome<T>>();
+  const runOne: RunOne = async (host, update) => {
+    try {
+      const { result, summary } = await work(host)(update);
+      outcomes.set(host, { ok: true, result });
+      return { ok: true, line: summary };
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      outcomes.set(host, { ok: false, error });
+      return { ok: false, line: `failed: ${withoutHost(host, error.message)}` };
+    }
+  };
+  if (out.interactive) await renderLive(hosts, runOne, streams, out.color);
+  else
     await Promise.all(
       hosts.map(async (host) => {
-        const { result, summary } = await work(host)((m) => out.debug(`${host}: ${m}`));
-        results.set(host, result);
-        if (!out.json) out.host(host, summary);
+        const { line } = await runOne(host, (m) => out.debug(`${host}: ${m}`));
+        if (!out.json) out.host(host, line);
       }),
     );
-    return results;
-  }
+  return new Map(hosts.map((h) => [h, outcomes.get(h) as HostOutcome<T>]));
+}
+
+/** A HostError's message already starts with its host; the progress line adds the host itself. */
+function withoutHost(host: string, message: string): string {
+  const first = message.split("\n")[0] ?? "";
+  return first.startsWith(`${host}: `) ? first.slice(host.length + 2) : first;
+}
+
+async function renderLive(
+  hosts: readonly string[],
+  runOne: RunOne,
+  streams: ProgressStreams,
+  color: boolean,
+): Promise<void> {
+  // Loaded on use: only a terminal shows live progress, and listr2 would slow every other start.
+  const { LISTR_DEFAULT_RENDERER_STYLE, Listr, ListrLogger, ProcessOutput } = await import("listr2");
+  // The list is drawn on stderr; stdout written meanwhile is held back and printed after the list.
+  const processOutput = new ProcessOutput(
+    withWidth(streams.stderr) as NodeJS.WriteStream,
+    streams.stdout as NodeJS.WriteStream,
+  );
+  const plain = Object.fromEntries(
+    Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((state) => [state, (text: string) => text]),
+  );
+  const rendererOptions = {
+    logger: new ListrLogger({ processOutput }),
+    collapseErrors: true,
+    ...(color ? {} : { color: plain }),
+  };
   await new Listr(
     hosts.map((host) => ({
       title: `${host}: waiting`,
       task: async (_ctx: unknown, task: { title: string }) => {
-        const { result, summary } = await work(host)((m) => {
+        const { ok, line } = await runOne(host, (m) => {
           task.title = `${host}: ${m}`;
         });
-        results.set(host, result);
-        task.title = `${host}: ${summary}`;
+        task.title = `${host}: ${line}`;
+        // Throwing marks the line failed (✖); the outcome is already recorded, and listr2 keeps going.
+        if (!ok) throw new Error(task.title);
       },
     })),
-    { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
+    {
+      concurrent: true,
+      exitOnError: false,
+      // Ctrl-C is np's to handle (it aborts the run and closes connections), not listr2's.
+      registerSignalListeners: false,
+      // np chose live progress (stderr is a terminal): listr2 would fall back when process.stdout is not one.
+      renderer: "default",
+      rendererOptions,
+      fallbackRenderer: "default",
+      fallbackRendererOptions: rendererOptions,
+    },
   ).run();
-  return results;
+}
+
+/** The stream, with 80 columns when it reports none: a terminal of width 0 (an unsized pty) wraps every character. */
+function withWidth(stream: NodeJS.WritableStream): NodeJS.WritableStream {
+  return new Proxy(stream, {
+    get: (target, prop, receiver) =>
+      prop === "columns" ? Reflect.get(target, prop) || 80 : Reflect.get(target, prop, receiver),
+  });
 }

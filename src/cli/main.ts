@@ -1,9 +1,19 @@
 #!/usr/bin/env node
 import module from "node:module";
+import { isOlderNode, NODE_FLOOR } from "./node-floor.js";
 
 // Node keeps the compiled code of np and its dependencies on disk, so every start after the first is faster
 // (module loading is most of a no-op `np up`'s own time). Must run before anything else is imported.
 module.enableCompileCache?.();
+// With --verbose, stack traces name np's sources (src/…/*.ts) instead of the bundle; only then, as reading the
+// source maps costs start-up time.
+if (process.argv.includes("-v") || process.argv.includes("--verbose")) module.setSourceMapsSupport?.(true);
 
-const { runCli } = await import("./run-cli.js");
-await runCli(process.argv.slice(2));
+if (isOlderNode(process.versions.node)) {
+  // An older Node fails later and obscurely (a missing export, a dependency's syntax): say so up front.
+  process.stderr.write(`error: np needs Node.js ${NODE_FLOOR} or later; this is ${process.version}\n`);
+  process.exitCode = 1;
+} else {
+  const { runCli } = await import("./run-cli.js");
+  await runCli(process.argv.slice(2));
+}

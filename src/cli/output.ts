@@ -1,56 +1,45 @@
 import { styleText } from "node:util";
-
-/** How np talks to the user: human lines on stderr/stdout, or JSON data on stdout with `--json`. */
-export interface Output {
-  readonly json: boolean;
-  readonly verbose: boolean;
-  readonly color: boolean;
-  /** True when stderr is a terminal: spinners and live redraws only then. */
-  readonly interactive: boolean;
-  /** A line for the user (stdout). */
-  info(message: string): void;
-  /** A warning (stderr). */
-  warn(message: string): void;
-  /** An error line (stderr). */
-  error(message: string): void;
-  /** Detail shown only with --verbose (stderr). */
-  debug(message: string): void;
-  /** A line about one host; every per-host line starts with the host's name. */
-  host(name: string, message: string): void;
-  /** Machine-readable result (stdout), printed as JSON. */
-  data(value: unknown): void;
-  /** Colour helpers that degrade to plain text. */
-  paint(style: "red" | "green" | "yellow" | "bold" | "dim", text: string): string;
-}
+import type { Output } from "../output/port.js";
+import { runHostProgress } from "./host-progress.js";
 
 export interface OutputOptions {
   json?: boolean;
   verbose?: boolean;
   color?: boolean;
-  stdout?: NodeJS.WritableStream;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Colour is on only for a terminal, and never with NO_COLOR or --no-color (https://no-color.org). */
+/**
+ * Whether np paints its output (https://no-color.org, https://force-color.org): never with --no-color or a
+ * non-empty NO_COLOR; always with FORCE_COLOR set to anything but `0` or `false` (CI logs that render colours);
+ * otherwise only when the output goes to a terminal.
+ */
 export function wantsColor(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   return isTTY;
 }
 
+/** The CLI's implementation of the output port, on the process's stdout and stderr unless given others. */
 export function createOutput(options: OutputOptions = {}): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const interactive = Boolean(stderr.isTTY) && !options.json;
-  const color = wantsColor(options.color, process.env, Boolean(stderr.isTTY));
+  const json = Boolean(options.json);
+  const interactive = Boolean(stderr.isTTY) && !json;
+  // Human lines go to stdout, or to stderr with --json: paint only when where they go is a terminal.
+  const toTerminal = json ? Boolean(stderr.isTTY) : Boolean(stdout.isTTY) && Boolean(stderr.isTTY);
+  const color = wantsColor(options.color, options.env ?? process.env, toTerminal);
   const paint: Output["paint"] = (style, text) =>
     color ? styleText(style, text, { validateStream: false }) : text;
   const line = (stream: NodeJS.WritableStream, text: string) => stream.write(`${text}\n`);
   // With --json, stdout carries only the JSON document; human lines move to stderr.
-  const human = options.json ? stderr : stdout;
-  return {
-    json: Boolean(options.json),
+  const human = json ? stderr : stdout;
+  const out: Output = {
+    json,
     verbose: Boolean(options.verbose),
     color,
     interactive,
@@ -63,5 +52,7 @@ export function createOutput(options: OutputOptions = {}): Output {
     host: (name, m) => line(human, `${paint("bold", name)}: ${m}`),
     data: (v) => line(stdout, JSON.stringify(v, null, 2)),
     paint,
+    hostProgress: (hosts, work) => runHostProgress(out, { stdout, stderr }, hosts, work),
   };
+  return out;
 }

@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
-import { InputError, Interrupted, NpError } from "../errors.js";
+import { Command, Option } from "commander";
+import { Interrupted } from "../errors.js";
 import { commands } from "./commands/index.js";
 import { createOutput } from "./output.js";
+import { reportError } from "./report-error.js";
+import { withoutHelpForUnknownCommand } from "./unknown-command.js";
 
+// From src/cli (vitest) and from dist/cli (the build), package.json is two levels up.
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
@@ -35,31 +38,12 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes("-v") || argv.includes("--verbose");
   const out = createOutput({ verbose, color: !argv.includes("--no-color") });
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(withoutHelpForUnknownCommand(program, argv), { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (caught) {
     // After Ctrl-C, whatever failed did so because np closed its connections: say that, not the symptom.
     const err = abort.signal.aborted && !(caught instanceof Interrupted) ? new Interrupted() : caught;
-    if (err instanceof CommanderError) {
-      // --help and --version end through here with exit code 0.
-      if (err.exitCode === 0) return 0;
-      out.error(err.message.replace(/^error: /, ""));
-      process.stderr.write("run `np --help` (or `np <command> --help`) for usage\n");
-      return 2;
-    }
-    if (err instanceof NpError) {
-      out.error(err.message);
-      if (err instanceof InputError) for (const p of err.problems) process.stderr.write(`  ${p}\n`);
-      if (err.hint) process.stderr.write(`${out.paint("dim", `hint: ${err.hint}`)}\n`);
-      if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-      return err.exitCode;
-    }
-    const e = err instanceof Error ? err : new Error(String(err));
-    out.error(`internal error: ${e.message}`);
-    process.stderr.write(
-      verbose ? `${e.stack}\n` : "run again with --verbose for the stack trace, and please report it\n",
-    );
-    return 1;
+    return reportError(err, out, verbose, process.stderr);
   } finally {
     process.off("SIGINT", onSigint);
   }

@@ -1,7 +1,7 @@
 import type { FetchedArtifact } from "../artifacts/types.js";
-import type { Output } from "../cli/output.js";
 import type { BinarySpec, Component, DesiredHost } from "../components/index.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
+import type { Output } from "../output/port.js";
 import type { HostFacts } from "../preflight/parse-facts.js";
 import type { SshConnection } from "../remote/connection.js";
 import type { Session } from "../remote/session.js";

@@ -1,3 +1,5 @@
+import { splitSections } from "../preflight/parse-facts.js";
+
 /** What a path is on the host right now. */
 export interface PathState {
   kind: "file" | "dir" | "none";
@@ -42,20 +44,6 @@ const ACTIVE_STATES = new Set([
   "refreshing",
 ]);
 
-/** The state script's sections, honouring only markers that carry this run's nonce. */
-function sectionsOf(text: string, nonce: string): Map<string, string[]> {
-  const sections = new Map<string, string[]>();
-  const prefix = `--np-state-${nonce}-`;
-  let current: string[] | undefined;
-  for (const line of text.split("\n")) {
-    if (line.startsWith(prefix)) {
-      current = [];
-      sections.set(line.slice(prefix.length), current);
-    } else if (current && line.trim() !== "") current.push(line);
-  }
-  return sections;
-}
-
 /** One `systemctl show` line (`Key=value` pairs) checked against the values systemd can print. */
 function parseUnit(line: string): [string, UnitState] | null {
   const props = new Map(
@@ -88,7 +76,7 @@ function parseUnit(line: string): [string, UnitState] | null {
 
 /** Parses STATE_SCRIPT output. Modes are normalised to four octal digits ("640" → "0640"). */
 export function parseHostState(text: string, nonce: string, units: readonly string[]): HostState {
-  const sections = sectionsOf(text, nonce);
+  const sections = splitSections(text, nonce);
   if (!sections.has("done")) throw new UnreadableState("the state script did not finish");
   const paths = new Map<string, PathState>();
   for (const line of sections.get("paths") ?? []) {

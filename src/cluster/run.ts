@@ -1,7 +1,7 @@
 import path from "node:path";
-import type { Output } from "../cli/output.js";
 import { InputError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
+import type { Output } from "../output/port.js";
 import { Session } from "../remote/session.js";
 import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";

@@ -4,26 +4,20 @@ export const SHA_CACHE = "/var/lib/np/sha256-cache";
 /** Where np records restarts it owes: a file per unit, removed once the unit restarted. */
 export const PENDING_DIR = "/var/lib/np/restart-pending";
 
-/** Marks the start of the state script's arguments among the round trip's "$@". */
-export const STATE_ARGS = "--np-state";
-
 /**
- * Reads everything a host's convergence depends on, in the same round trip as the preflight facts. Its arguments
- * follow STATE_ARGS in "$@": a nonce, then `paths P…`, `units U…`, `users N…`. For each path: type, mode, owner,
- * group and (files) sha256; for each unit: systemd's properties; for each user: whether it exists and its groups;
- * and the restarts an interrupted run left pending. Section markers carry the nonce, so no file content printed
- * here can forge one. Constant text: values arrive only as arguments.
+ * Reads everything a host's convergence depends on, in the same round trip as the preflight facts: it is appended
+ * to FACTS_SCRIPT, whose `section` function prints markers that carry the run's nonce (no file content printed
+ * here can forge one). Its arguments ("$@") are `paths P…`, `units U…`, `users N…`. For each path: type, mode,
+ * owner, group and (files) sha256; for each unit: systemd's properties; for each user: whether it exists and its
+ * groups; and the restarts an interrupted run left pending. Constant text: values arrive only as arguments.
  * A binary's sha256 comes from SHA_CACHE while its size, mtime and inode are unchanged (flag c=1): hashing a
  * 100 MB binary on every run would dominate a no-op `np up`.
  */
 export const STATE_SCRIPT = `
-while [ $# -gt 0 ] && [ "$1" != "${STATE_ARGS}" ]; do shift; done
-shift; nonce=$1; shift
-mark() { printf -- '--np-state-%s-%s\\n' "$nonce" "$1"; }
 want=
 for a in "$@"; do
   case "$a" in
-    paths|units|users) want=$a; mark "$a"; continue ;;
+    paths|units|users) want=$a; section "$a"; continue ;;
   esac
   case "$want" in
     paths)
@@ -44,17 +38,14 @@ for a in "$@"; do
       if getent passwd "$a" >/dev/null; then printf '%s|yes|%s\\n' "$a" "$(id -nG "$a" | tr ' ' ',')"; else printf '%s|no|\\n' "$a"; fi ;;
   esac
 done
-mark pending
+section pending
 ls ${PENDING_DIR} 2>/dev/null || true
-mark done
+section done
 `;
 
-/** The state script's arguments (after the facts script's own): what to read. */
-export function stateArgs(
-  nonce: string,
-  want: { paths: string[]; units: string[]; users: string[] },
-): string[] {
-  return [STATE_ARGS, nonce, "paths", ...want.paths, "units", ...want.units, "users", ...want.users];
+/** The state script's arguments: what to read. */
+export function stateArgs(want: { paths: string[]; units: string[]; users: string[] }): string[] {
+  return ["paths", ...want.paths, "units", ...want.units, "users", ...want.users];
 }
 
 /**

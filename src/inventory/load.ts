@@ -1,6 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { InputError } from "../errors.js";
-import { analyzeInventory, formatProblems, withoutPaths } from "./analyze.js";
+import type { InputError } from "../errors.js";
+import { problemsError as configProblemsError, formatProblems, withoutPaths } from "../yaml-config/format.js";
+import { readConfigText } from "../yaml-config/read-config.js";
+import { analyzeInventory } from "./analyze.js";
 import { checkResolvable, type HostLookup, systemLookup } from "./resolve-addresses.js";
 import type { Inventory } from "./types.js";
 
@@ -43,24 +44,10 @@ export async function loadInventory(
   return { inventory: a.inventory, warnings: a.warnings };
 }
 
-async function readInventoryText(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT")
-      throw new InputError(
-        `inventory file not found: ${file}`,
-        [],
-        "create one with `np init` or pass -i FILE",
-      );
-    if (code === "EISDIR")
-      throw new InputError(`${file} is a folder, not an inventory file`, [], "pass -i FILE");
-    throw new InputError(`cannot read inventory ${file}: ${(err as Error).message}`);
-  }
+function readInventoryText(file: string): Promise<string> {
+  return readConfigText(file, { noun: "inventory file", init: "np init", flag: "-i FILE" });
 }
 
 function problemsError(file: string, problems: string[]): InputError {
-  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-  return new InputError(`${file} has ${count}`, problems, "fix them and run `np validate` to check again");
+  return configProblemsError(file, problems, "fix them and run `np validate` to check again");
 }

@@ -66,10 +66,3 @@ export function addressRule(value: string): string {
     return "is not a valid address: write IPv6 addresses without brackets";
   return "is not a valid address: use an IPv4 or IPv6 address or a DNS host name (letters, digits, '-' and '.')";
 }
-
-/** A value as shown in a message: quoted and escaped, cut short when long. */
-export function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
-}

@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
+import type { PathSegment, Problem } from "../yaml-config/problem.js";
 import { RESOLVE_TIMEOUT_MS } from "./defaults.js";
 import { isHostName } from "./patterns.js";
-import type { PathSegment, Problem } from "./problem.js";
 import { asMap, asString, viewHosts } from "./raw-view.js";
 
 /** Resolves a host name; rejects (with an error `code` such as ENOTFOUND) when it cannot. */

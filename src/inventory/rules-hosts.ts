@@ -1,5 +1,6 @@
-import { isHostName, isIpAddress, show } from "./patterns.js";
-import type { Problem } from "./problem.js";
+import type { Problem } from "../yaml-config/problem.js";
+import { show } from "../yaml-config/show.js";
+import { isHostName, isIpAddress } from "./patterns.js";
 import { displayName, effectivePrivateAddress, type HostView } from "./raw-view.js";
 
 /** Host names, addresses and private addresses are unique; a host name address needs a private_address. */

@@ -1,4 +1,4 @@
-import type { Problem } from "./problem.js";
+import type { Problem } from "../yaml-config/problem.js";
 import { displayName, type HostView } from "./raw-view.js";
 import type { Role } from "./types.js";
 

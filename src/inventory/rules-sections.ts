@@ -1,6 +1,7 @@
-import { didYouMean } from "./did-you-mean.js";
-import { DNS_LABEL, show } from "./patterns.js";
-import type { Problem } from "./problem.js";
+import { didYouMean } from "../yaml-config/did-you-mean.js";
+import type { Problem } from "../yaml-config/problem.js";
+import { show } from "../yaml-config/show.js";
+import { DNS_LABEL } from "./patterns.js";
 import { asMap, type HostView } from "./raw-view.js";
 
 /** artifacts.url is needed exactly for a mirror, artifacts.dir exactly for a local folder. */

@@ -1,4 +1,4 @@
-import type { Problem } from "./problem.js";
+import type { Problem } from "../yaml-config/problem.js";
 import { asMap, viewHosts } from "./raw-view.js";
 import { checkHostIdentity } from "./rules-hosts.js";
 import { checkRoleCounts } from "./rules-roles.js";

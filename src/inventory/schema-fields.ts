@@ -1,12 +1,8 @@
 import { z } from "zod";
-import { addressRule, isHostAddress, isIpAddress, show } from "./patterns.js";
+import { show } from "../yaml-config/show.js";
+import { addressRule, isHostAddress, isIpAddress } from "./patterns.js";
 
 /** Building blocks of the inventory schema: each refuses a bad value with a message that quotes it. */
-
-/** A string matching `re`; the message names the value, what it should be and the rule. */
-export function matching(re: RegExp, what: string, rule: string) {
-  return z.string().regex(re, { error: (iss) => `${show(iss.input)} is not a valid ${what}: ${rule}` });
-}
 
 /** An IP address or a DNS host name. */
 export const hostAddress = z
@@ -28,17 +24,8 @@ export const localPath = z
     error: (iss) => `${show(iss.input)} contains control characters`,
   });
 
-/** A TCP port. */
-export const port = z.number().int().min(1).max(65535);
-
 /** A number of seconds to wait. */
 export const seconds = z.number().positive().max(600);
 
 /** An email address. */
 export const email = z.email({ error: (iss) => `${show(iss.input)} is not a valid email address` });
-
-/** An http(s) URL. */
-export const httpUrl = z.url({
-  protocol: /^https?$/,
-  error: (iss) => `${show(iss.input)} is not an http:// or https:// URL`,
-});

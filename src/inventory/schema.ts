@@ -1,16 +1,8 @@
 import { z } from "zod";
+import { httpUrl, matching, port } from "../yaml-config/fields.js";
 import { ARTIFACTS_DEFAULT_SOURCE, CLUSTER_DEFAULTS, DEFAULT_VERSIONS, SSH_DEFAULTS } from "./defaults.js";
 import * as p from "./patterns.js";
-import {
-  email,
-  hostAddress,
-  httpUrl,
-  ipAddress,
-  localPath,
-  matching,
-  port,
-  seconds,
-} from "./schema-fields.js";
+import { email, hostAddress, ipAddress, localPath, seconds } from "./schema-fields.js";
 import { ROLES } from "./types.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Output } from "../cli/output.js";
+import type { Output } from "../output/port.js";
 import type { HostVerdict } from "./judge.js";
 
 /** Lays rows out in aligned columns (two spaces apart). */
@@ -25,10 +25,10 @@ export function printCheckReport(out: Output, verdicts: HostVerdict[]): void {
       v.roles.join(","),
       f ? f.os.pretty : "-",
       f ? f.arch : "-",
-      f ? String(f.cpus) : "-",
-      f ? `${f.memory.totalMb} MB` : "-",
+      f?.cpus != null ? String(f.cpus) : "-",
+      f?.memory.totalMb != null ? `${f.memory.totalMb} MB` : "-",
       `${v.minimum.memoryMb} MB, ${v.minimum.cpu} CPU`,
-      f ? `${(f.disk.freeMb / 1024).toFixed(1)} GB` : "-",
+      f?.disk.freeMb != null ? `${(f.disk.freeMb / 1024).toFixed(1)} GB` : "-",
       v.unreachable ? "unreachable" : v.ok ? "ok" : "refused",
     ]);
   }

@@ -23,6 +23,13 @@ export function connectError(t: Target, err: unknown, hostKey?: HostKeyVerdict):
       `if ${t.host} was reinstalled, delete its line from ${hostKey.source} and run again; otherwise someone may be intercepting the connection`,
     );
   }
+  if (hostKey?.kind === "revoked") {
+    return new HostError(
+      t.host,
+      `host key ${hostKey.actual} of ${where} is revoked (@revoked in ${hostKey.source} line ${hostKey.line})`,
+      `np refuses a revoked key: give ${t.host} a new host key and remove its old pin, or check that nobody is impersonating it`,
+    );
+  }
   const code = e?.code ?? "";
   const message = e?.message ?? String(err);
   if (code === "ECONNREFUSED") {

@@ -7,12 +7,17 @@ export interface KnownHostEntry {
   patterns: string[];
   keyType: string;
   keyBase64: string;
+  /** 1-based line number in its file. */
+  line?: number;
+  /** `@revoked`: this key is refused for these hosts. (`@cert-authority` lines are dropped: see parseKnownHosts.) */
+  revoked?: boolean;
 }
 
 export type HostKeyVerdict =
   | { kind: "known" }
   | { kind: "new" }
-  | { kind: "changed"; expected: string[]; actual: string; source: string };
+  | { kind: "changed"; expected: string[]; actual: string; source: string }
+  | { kind: "revoked"; actual: string; source: string; line: number };
 
 /** How OpenSSH names a host in known_hosts: bare for port 22, `[host]:port` otherwise. */
 export function knownHostsName(host: string, port: number): string {
@@ -31,17 +36,55 @@ export function fingerprint(blob: Buffer | string): string {
   return `SHA256:${createHash("sha256").update(buf).digest("base64").replace(/=+$/, "")}`;
 }
 
-/** Parses known_hosts text; markers (@cert-authority, @revoked) and comments are skipped. */
+/**
+ * Parses known_hosts text, comments skipped. `@revoked` lines are kept (marked `revoked`): such a key is refused.
+ * `@cert-authority` lines are dropped: np does not verify host certificates, so a CA key never vouches for a host
+ * (a host known only through its CA is treated as unseen and pinned by its own key). Other markers are dropped.
+ */
 export function parseKnownHosts(text: string): KnownHostEntry[] {
   const entries: KnownHostEntry[] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#") || line.startsWith("@")) continue;
-    const [hosts, keyType, keyBase64] = line.split(/\s+/);
-    if (!hosts || !keyType || !keyBase64) continue;
-    entries.push({ patterns: hosts.split(","), keyType, keyBase64 });
-  }
+  text.split("\n").forEach((raw, i) => {
+    const words = raw.trim().split(/\s+/);
+    if (words[0] === "" || words[0]?.startsWith("#")) return;
+    const marker = words[0]?.startsWith("@") ? words.shift() : undefined;
+    if (marker !== undefined && marker !== "@revoked") return;
+    const [hosts, keyType, keyBase64] = words;
+    if (!hosts || !keyType || !keyBase64) return;
+    entries.push({
+      patterns: hosts.split(","),
+      keyType,
+      keyBase64,
+      line: i + 1,
+      revoked: marker === "@revoked",
+    });
+  });
   return entries;
+}
+
+/**
+ * OpenSSH's host pattern lists for `@revoked` lines: `*` and `?` wildcards, `!` negation (a negated match wins),
+ * hashed names. np pins exact names only, but a revocation is honoured however it is written.
+ */
+export function patternListMatches(patterns: readonly string[], name: string): boolean {
+  let matched = false;
+  for (const pattern of patterns) {
+    const negated = pattern.startsWith("!");
+    const p = negated ? pattern.slice(1) : pattern;
+    const hit = p.startsWith("|1|")
+      ? patternMatches(p, name)
+      : wildcardMatches(p.toLowerCase(), name.toLowerCase());
+    if (hit && negated) return false;
+    if (hit) matched = true;
+  }
+  return matched;
+}
+
+function wildcardMatches(pattern: string, name: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replaceAll("*", ".*")
+    .replaceAll("?", ".");
+  return new RegExp(`^${re}$`).test(name);
 }
 
 /** True when a known_hosts host pattern names `name` (plain, or hashed `|1|salt|hash`). Wildcards are not pinned by np. */
@@ -68,29 +111,32 @@ export function judgeHostKey(
 ): HostKeyVerdict {
   const actual = blob.toString("base64");
   const type = keyTypeOf(blob);
-  const mine = pins.filter((e) => e.patterns.some((p) => patternMatches(p, name)));
-  if (mine.some((e) => e.keyBase64 === actual)) return { kind: "known" };
-  if (mine.length > 0) {
+  // A revoked key is refused whatever else vouches for it (as OpenSSH does).
+  for (const [entries, source] of [
+    [pins, pinSource],
+    [userKnown, userSource],
+  ] as const) {
+    const revoked = entries.find(
+      (e) => e.revoked && e.keyBase64 === actual && patternListMatches(e.patterns, name),
+    );
+    if (revoked) return { kind: "revoked", actual: fingerprint(blob), source, line: revoked.line ?? 0 };
+  }
+  // Known when a vouching entry has this very key; changed when entries vouch only for other keys.
+  const against = (entries: KnownHostEntry[], source: string): HostKeyVerdict | undefined => {
+    if (entries.some((e) => e.keyBase64 === actual)) return { kind: "known" };
+    if (entries.length === 0) return undefined;
     return {
       kind: "changed",
-      expected: mine.map((e) => fingerprint(e.keyBase64)),
+      expected: entries.map((e) => fingerprint(e.keyBase64)),
       actual: fingerprint(blob),
-      source: pinSource,
+      source,
     };
-  }
+  };
+  const mine = pins.filter((e) => !e.revoked && e.patterns.some((p) => patternMatches(p, name)));
   const theirs = userKnown.filter(
-    (e) => e.keyType === type && e.patterns.some((p) => patternMatches(p, name)),
+    (e) => !e.revoked && e.keyType === type && e.patterns.some((p) => patternMatches(p, name)),
   );
-  if (theirs.some((e) => e.keyBase64 === actual)) return { kind: "known" };
-  if (theirs.length > 0) {
-    return {
-      kind: "changed",
-      expected: theirs.map((e) => fingerprint(e.keyBase64)),
-      actual: fingerprint(blob),
-      source: userSource,
-    };
-  }
-  return { kind: "new" };
+  return against(mine, pinSource) ?? against(theirs, userSource) ?? { kind: "new" };
 }
 
 /** Host keys pinned on first use in `.np/known_hosts` (OpenSSH format, so `ssh -o UserKnownHostsFile=` can read it). */
@@ -120,7 +166,11 @@ export class KnownHosts {
   }
 
   private pin(name: string, blob: Buffer): Promise<void> {
-    const entry = { patterns: [name], keyType: keyTypeOf(blob), keyBase64: blob.toString("base64") };
+    const entry: KnownHostEntry = {
+      patterns: [name],
+      keyType: keyTypeOf(blob),
+      keyBase64: blob.toString("base64"),
+    };
     this.pins.push(entry);
     // Parallel connections pin concurrently: chain the appends so lines never interleave.
     this.writes = this.writes.then(async () => {

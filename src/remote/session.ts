@@ -12,20 +12,26 @@ export interface SessionOptions {
   /** How many connections may be opening at once (default 20). */
   concurrency?: number;
   env?: NodeJS.ProcessEnv;
+  /** SSH keepalives (default KEEPALIVE: a silent network cut is noticed in 15-20 s); tests shorten them. */
+  keepalive?: { intervalMs: number; countMax: number };
 }
 
-/** The SSH connections of one np run: one per host, reused for every step, all closed at the end or on Ctrl-C. */
+/**
+ * The SSH connections of one np run: one per host, reused for every step, all closed at the end. On Ctrl-C (the
+ * signal) every running command of every connection fails at once with Interrupted and is stopped on its host.
+ */
 export class Session {
   private readonly open = new Map<string, Promise<SshConnection>>();
   private readonly gate: Semaphore;
   private closed = false;
+  private stopping: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly knownHosts: KnownHosts,
     private readonly opts: SessionOptions,
   ) {
     this.gate = new Semaphore(opts.concurrency ?? 20);
-    opts.signal?.addEventListener("abort", () => this.close(), { once: true });
+    opts.signal?.addEventListener("abort", () => this.interrupt(), { once: true });
   }
 
   static async create(opts: SessionOptions): Promise<Session> {
@@ -42,12 +48,17 @@ export class Session {
     let conn = this.open.get(endpoint.name);
     if (!conn) {
       conn = this.gate.use(() =>
-        SshConnection.open(endpoint, { knownHosts: this.knownHosts, env: this.opts.env }),
+        SshConnection.open(endpoint, {
+          knownHosts: this.knownHosts,
+          env: this.opts.env,
+          keepalive: this.opts.keepalive,
+          signal: this.opts.signal,
+        }),
       );
       this.open.set(endpoint.name, conn);
-      // A connection that finishes opening after Ctrl-C is closed at once.
+      // A connection that finishes opening after Ctrl-C or the end of the run is closed at once.
       conn.then(
-        (c) => this.closed && c.close(),
+        (c) => (this.closed || this.opts.signal?.aborted) && c.close(),
         () => {},
       );
     }
@@ -64,13 +75,18 @@ export class Session {
     return counts;
   }
 
-  /** Closes every connection. Safe to call more than once. */
-  close(): void {
+  /** Ctrl-C: every running command of every connection fails with Interrupted and is stopped on its host. */
+  private interrupt(): void {
+    this.stopping = Promise.all(
+      [...this.open.values()].map((c) => c.then((conn) => conn.interrupt()).catch(() => {})),
+    );
+  }
+
+  /** Closes every connection, once the commands a Ctrl-C stopped are gone. Safe to call more than once. */
+  async close(): Promise<void> {
     this.closed = true;
-    for (const c of this.open.values())
-      c.then(
-        (conn) => conn.close(),
-        () => {},
-      );
+    await this.stopping;
+    const conns = await Promise.all([...this.open.values()].map((c) => c.catch(() => null)));
+    for (const conn of conns) conn?.close();
   }
 }

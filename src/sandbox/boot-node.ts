@@ -1,4 +1,4 @@
-import type { Output } from "../cli/output.js";
+import type { Output } from "../output/port.js";
 import { configureNodeRoot, mountNodeRoot, type NodeNetwork } from "./node-root.js";
 import { assertStillRunning, startNode, stopNode } from "./nspawn.js";
 import type { NodeSpec } from "./nspawn-argv.js";

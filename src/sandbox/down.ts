@@ -1,6 +1,6 @@
 import { readdir, rmdir } from "node:fs/promises";
 import path from "node:path";
-import type { Output } from "../cli/output.js";
+import type { Output } from "../output/port.js";
 import { deleteBridge } from "./bridge.js";
 import { removeTree } from "./mounts.js";
 import { stopNode } from "./nspawn.js";

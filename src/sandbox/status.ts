@@ -1,4 +1,4 @@
-import type { Output } from "../cli/output.js";
+import type { Output } from "../output/port.js";
 import { checkSandboxName, DEFAULT_SANDBOX_HOME, nodePaths, sandboxPaths } from "./paths.js";
 import { nodeProcesses } from "./processes.js";
 import { readState } from "./state.js";

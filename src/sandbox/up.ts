@@ -1,6 +1,6 @@
 import path from "node:path";
-import type { Output } from "../cli/output.js";
 import { HostError, HostsFailed, InputError, Interrupted } from "../errors.js";
+import type { Output } from "../output/port.js";
 import type { RoleName } from "../preflight/minimums.js";
 import { DEFAULT_SUBNET, gatewayAddress, nodeAddress, parseSubnet } from "./addresses.js";
 import { ensureBaseRoot } from "./base-root.js";

@@ -140,7 +140,8 @@ function member(name: string, ip: string, server: boolean): Member {
   }
 }
 autopilot {
-  cleanup_dead_servers = true
+  cleanup_dead_servers      = true
+  server_stabilization_time = "2s"
 }
 `
     : `client {
@@ -412,7 +413,7 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     expect([missing.status, missing.text]).toEqual([404, "node not found"]);
     expect((await api(s, "/v1/nodes?index=1&wait=soon")).text).toBe("Invalid wait time");
     expect((await api(s, "/v1/status/leader?region=mars")).text).toBe("No path to region");
-    expect((await api(s, "/v1/jobs")).status).toBe(501);
+    expect((await api(s, "/v1/volumes")).status).toBe(501);
   });
 
   it("holds a blocking query until ?wait= when nothing changes", async () => {
@@ -424,8 +425,12 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     expect(again.headers.get("x-nomad-index")).toBe(index);
   });
 
-  it("reports a healthy cluster: HTTP 200, FailureTolerance 1, Leader and Voters", async () => {
-    const r = await api("127.0.0.21", "/v1/operator/autopilot/health");
+  it("reports a healthy cluster once stable: HTTP 200, FailureTolerance 1, Leader and Voters", async () => {
+    // servers count healthy only after server_stabilization_time (2s here) up
+    const r = await until("the servers to be stable", async () => {
+      const x = await api("127.0.0.21", "/v1/operator/autopilot/health");
+      return x.status === 200 ? x : undefined;
+    });
     expect(r.status).toBe(200);
     const h = r.body as { Healthy: boolean; FailureTolerance: number; Leader: string; Voters: string[] };
     expect([h.Healthy, h.FailureTolerance, h.Voters.length]).toEqual([true, 1, 3]);
@@ -435,6 +440,7 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
 
   let stopped: Member;
   let stoppedId: string;
+  let stoppedAt = 0;
   it("loses one server (the leader): 429, FailureTolerance 0, a new leader, the member failed", async () => {
     const leader = (await leaderOf("127.0.0.21")) as string;
     stopped = servers.find((s) => leader.startsWith(`${s.ip}:`)) as Member;
@@ -442,6 +448,7 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     stoppedId = raft.Servers.find((x: { Address: string }) => x.Address === leader).ID;
     // Like Nomad without leave_on_interrupt, SIGINT stops the agent at once with exit status 1.
     expect(await stop(stopped, "SIGINT")).toBe(1);
+    stoppedAt = Date.now();
     expect(stopped.output).toContain("Caught signal: interrupt");
     const survivor = servers.find((s) => s !== stopped) as Member;
     const h = await until("autopilot to report the loss", async () => {
@@ -462,10 +469,25 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     const members = await doc(survivor.ip, "/v1/agent/members");
     const gone = members.Members.find((m: { Addr: string }) => m.Addr === stopped.ip);
     expect(gone.Status).toBe("failed");
+    // the stopped server is unhealthy, its StableSince set to the flip (after the stop, not before)
+    const dead = (
+      after.body as { Servers: { ID: string; Healthy: boolean; StableSince: string }[] }
+    ).Servers.find((x) => x.ID === stoppedId);
+    expect(dead?.Healthy).toBe(false);
+    expect(Date.parse(dead?.StableSince ?? "")).toBeGreaterThanOrEqual(stoppedAt - 1000);
   });
 
-  it("takes the restarted server back with its persisted ID: healthy again, FailureTolerance 1", async () => {
+  it("takes the restarted server back with its persisted ID: healthy after server_stabilization_time", async () => {
+    const startedAt = Date.now();
     start(stopped);
+    type Srv = { ID: string; Healthy: boolean; SerfStatus: string; StableSince: string };
+    // alive again but not yet stable: still unhealthy (429) while the 2s stabilization runs
+    const early = await until("the restarted server to be alive", async () => {
+      const r = await api("127.0.0.21", "/v1/operator/autopilot/health");
+      const me = (r.body as { Servers: Srv[] }).Servers.find((x) => x.ID === stoppedId);
+      return me?.SerfStatus === "alive" ? { r, me } : undefined;
+    });
+    if (Date.now() - startedAt < 1500) expect([early.r.status, early.me.Healthy]).toEqual([429, false]);
     const h = await until("the cluster to be healthy again", async () => {
       const r = await api("127.0.0.21", "/v1/operator/autopilot/health");
       return r.status === 200
@@ -474,6 +496,10 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     });
     expect(h.FailureTolerance).toBe(1);
     expect(h.Servers.map((s) => s.ID)).toContain(stoppedId);
+    const back = (h as unknown as { Servers: Srv[] }).Servers.find((x) => x.ID === stoppedId) as Srv;
+    // healthy no sooner than 2s after it came up, with a new StableSince (the flip to healthy)
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2000);
+    expect(Date.parse(back.StableSince)).toBeGreaterThanOrEqual(startedAt + 1000);
     expect(readFileSync(path.join(stopped.dir, "data/server/node-id"), "utf8").trim()).toBe(stoppedId);
   });
 

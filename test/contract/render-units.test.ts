@@ -15,7 +15,7 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
       sections.set(header[1], current);
       continue;
     }
-    const directive = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(line);
+    const directive = /^([A-Za-z][A-Za-z0-9-]*)=(.*)$/.exec(line);
     if (!directive?.[1] || directive[2] === undefined)
       throw new Error(`line ${i + 1}: not a directive: ${raw}`);
     if (!current) throw new Error(`line ${i + 1}: directive outside a section`);

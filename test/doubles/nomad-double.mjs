@@ -33,6 +33,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { fingerprintDrivers, initJobServer, jobMethods } from "./nomad/agent-jobs.mjs";
+import { isJobsPath, jobsRoute } from "./nomad/api.mjs";
+import { streamLogs } from "./nomad/logs.mjs";
 
 // Timings (ms). Defaults are sensible for real use; tests shorten them through the environment.
 const envMs = (name, def) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : def);
@@ -390,6 +393,8 @@ export function normalizeConfig(raw, files = []) {
     aclEnabled: bool(raw.acl?.enabled),
     cleanupDeadServers:
       raw.autopilot?.cleanup_dead_servers == null || bool(raw.autopilot.cleanup_dead_servers),
+    // autopilot.server_stabilization_time (default 10s): how long a server must be up before it counts healthy
+    stabilizationMs: parseGoDuration(String(raw.autopilot?.server_stabilization_time ?? "10s")) ?? 10000,
     server: {
       enabled: bool(s.enabled),
       bootstrapExpect: Number(s.bootstrap_expect ?? 0),
@@ -496,8 +501,16 @@ export class Agent {
     this.keyTag = cfg.server.encrypt
       ? createHash("sha256").update(cfg.server.encrypt).digest("hex").slice(0, 16)
       : "";
-    if (cfg.server.enabled) this.initServer();
-    if (cfg.client.enabled) this.initClient();
+    this.transport = { postJson };
+    this.log = log;
+    if (cfg.server.enabled) {
+      this.initServer();
+      initJobServer(this);
+    }
+    if (cfg.client.enabled) {
+      this.initClient();
+      this.initJobClient();
+    }
   }
 
   // ---------------- persistent ids and raft state in data_dir
@@ -532,6 +545,7 @@ export class Agent {
     // Replicated state, written by the leader only (Nomad keeps it in raft; the double in the same JSON file).
     this.fsm = { index: saved.fsmIndex ?? 0, nodes: new Map((saved.nodes ?? []).map((n) => [n.ID, n])) };
     this.health = new Map(); // rpc addr -> {healthy, since}
+    this.upSince = new Map(); // rpc addr -> {inc, at}: when this incarnation of the server was first seen alive
     this.joined = false;
     this.joinFailures = 0;
     this.joinTargets = cfg.server.retryJoin.map((a) => withPort(a, 4648));
@@ -604,6 +618,8 @@ export class Agent {
       fsmIndex: this.fsm.index,
       nodes: [...this.fsm.nodes.values()],
       nodeHb: [...this.nodeHb.values()].map(({ seenAt, ...h }) => h),
+      // the leader's job state (Nomad replicates it through raft; the double ships it with every gossip)
+      jobs: this.leader === this.rpcAddr ? this.store.toJSON() : undefined,
     };
   }
 
@@ -628,7 +644,11 @@ export class Agent {
     // The leader's raft configuration is authoritative (so removals spread); before any leader, peer sets union.
     const fromLeader = g.leader && g.leader === g.rpc && g.term >= this.term;
     if (fromLeader) this.adoptPeers(g.peers);
-    else if (!this.leader && g.peers?.list?.length) this.mergePeers(g.peers);
+    if (fromLeader && g.jobs && g.leader !== this.rpcAddr) {
+      this.store.load(g.jobs);
+      this.saveJobsSoon();
+      this.notify();
+    } else if (!this.leader && g.peers?.list?.length) this.mergePeers(g.peers);
     const usable = (a) => !!a && this.peers.has(a) && this.isAlive(a);
     if (g.term > this.term) {
       this.term = g.term;
@@ -821,10 +841,18 @@ export class Agent {
       const lm = this.memberByRpc(this.leader);
       if (lm) this.lastLeaderContact = lm.seenAt;
     }
+    // Autopilot server health: alive (serf) and up for server_stabilization_time in its current incarnation;
+    // StableSince is the time of the last flip (raft-autopilot's ServerHealth.StableSince).
+    const now = Date.now();
     for (const addr of this.peers.keys()) {
-      const ok = this.isAlive(addr);
+      const alive = this.isAlive(addr);
+      const inc = addr === this.rpcAddr ? this.inc : this.memberByRpc(addr)?.inc;
+      const up = this.upSince.get(addr);
+      if (alive && (!up || up.inc !== inc)) this.upSince.set(addr, { inc, at: now });
+      if (!alive) this.upSince.delete(addr);
+      const ok = alive && now - (this.upSince.get(addr)?.at ?? now) >= this.cfg.stabilizationMs;
       const h = this.health.get(addr);
-      if (!h || h.healthy !== ok) this.health.set(addr, { healthy: ok, since: Date.now() });
+      if (!h || h.healthy !== ok) this.health.set(addr, { healthy: ok, since: now });
     }
     if (this.leader === this.rpcAddr) this.leaderDuties();
   }
@@ -864,9 +892,11 @@ export class Agent {
         });
       if (!cur && fresh) {
         write(id, setReady, "Node registered");
+        this.unblockEvals();
         log("INFO", "nomad.client", "node registered", { node_id: id, name: h.info.Name });
       } else if (cur && fresh && cur.Status !== "ready") {
         write(id, setReady, "Node heartbeat received");
+        this.unblockEvals();
         log("INFO", "nomad.heartbeat", "node is ready again", { node_id: id });
       } else if (cur && fresh && JSON.stringify(cur.info) !== JSON.stringify(h.info)) write(id, setReady);
     }
@@ -880,6 +910,7 @@ export class Agent {
           "Node heartbeat missed",
         );
         log("WARN", "nomad.heartbeat", "node TTL expired", { node_id: id });
+        this.nodeDown(id);
       }
     }
   }
@@ -978,6 +1009,7 @@ export class Agent {
       Attributes: attributes,
       HostVolumes: hostVolumes,
       ComputedClass: `v1:${klass.readBigUInt64BE().toString()}`,
+      Drivers: fingerprintDrivers(cfg.raw),
       cores,
       mhz,
       memMB,
@@ -993,6 +1025,7 @@ export class Agent {
       this.mergeNodeHb(payload, Date.now());
       this.knownServers = this.alivePeers().length ? this.alivePeers() : [this.rpcAddr];
       this.lastHeartbeat = Date.now();
+      this.registered = true;
       return;
     }
     const targets = this.clientTargets();
@@ -1008,6 +1041,7 @@ export class Agent {
         this.serverCursor = (this.serverCursor + k) % targets.length;
         this.knownServers = r.servers?.length ? r.servers : [t];
         this.lastHeartbeat = Date.now();
+        this.registered = true;
         if (this.clientHbFailing) log("INFO", "client", "heartbeat succeeded again", { server: t });
         this.clientHbFailing = false;
         return;
@@ -1048,6 +1082,13 @@ export class Agent {
           servers: this.alivePeers().length ? this.alivePeers() : [this.rpcAddr],
           leader: this.leader,
         };
+      } else if (
+        kind === "rpc" &&
+        req.url === `${INTERNAL}/rpc` &&
+        /^Node\.(GetClientAllocs|UpdateAlloc)$/.test(body.method)
+      ) {
+        if (!this.cfg.server.enabled) throw new CodedError(404, "unknown internal endpoint");
+        reply = await this.jobRpc(body.method, body.args);
       } else if (kind === "rpc" && req.url === `${INTERNAL}/rpc` && body.method === "HTTP") {
         const a = body.args;
         const query = new URLSearchParams(a.query);
@@ -1055,6 +1096,7 @@ export class Agent {
           method: a.method,
           path: a.path,
           query,
+          body: a.body,
           forwarded: a.forwarded === true,
         });
       } else throw new CodedError(404, "unknown internal endpoint");
@@ -1072,7 +1114,14 @@ export class Agent {
   // ---------------- the HTTP API
   async onHttp(req, res) {
     const url = new URL(req.url ?? "/", "http://x");
-    const r = await this.respond({ method: req.method, path: url.pathname, query: url.searchParams });
+    if (url.pathname.startsWith("/v1/client/fs/logs/")) return this.onLogs(req, res, url);
+    const reqBody = ["PUT", "POST", "DELETE"].includes(req.method) ? await readBody(req) : "";
+    const r = await this.respond({
+      method: req.method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: reqBody,
+    });
     const headers = { "X-Np-Double": "nomad", ...r.headers };
     let body = "";
     if (r.json) {
@@ -1096,13 +1145,106 @@ export class Agent {
     res.end(req.method === "HEAD" ? undefined : out);
   }
 
+  /**
+   * GET /v1/client/fs/logs/:alloc (command/agent/fs_endpoint.go Logs): checked like Nomad, streamed by the client
+   * running the alloc; a server or another client forwards to that client's HTTP address.
+   */
+  async onLogs(req, res, url) {
+    const q = url.searchParams;
+    const fail = (code, text) => {
+      res.writeHead(code, { "Content-Type": "text/plain; charset=utf-8", "X-Np-Double": "nomad" });
+      res.end(text);
+    };
+    const allocId = url.pathname.slice("/v1/client/fs/logs/".length);
+    if (!allocId) return fail(400, "must provide a valid alloc id");
+    const task = q.get("task") ?? "";
+    if (!task) return fail(400, "must provide task name");
+    const bool = (k) => {
+      const v = q.get(k);
+      if (!v) return false;
+      if (/^(1|t|T|TRUE|true|True)$/.test(v)) return true;
+      if (/^(0|f|F|FALSE|false|False)$/.test(v)) return false;
+      throw new Error(
+        `failed to parse ${k} field to boolean: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`,
+      );
+    };
+    let follow;
+    let plain;
+    try {
+      follow = bool("follow");
+      plain = bool("plain");
+    } catch (e) {
+      return fail(400, e.message);
+    }
+    const type = q.get("type");
+    if (type !== "stdout" && type !== "stderr") return fail(400, "must provide log type (stdout/stderr)");
+    const offStr = q.get("offset") ?? "";
+    if (offStr && !/^-?\d+$/.test(offStr))
+      return fail(
+        400,
+        `error parsing offset: strconv.ParseInt: parsing ${JSON.stringify(offStr)}: invalid syntax`,
+      );
+    const origin = q.get("origin") || "start";
+    if (origin !== "start" && origin !== "end") return fail(400, "origin must be start or end");
+    const runner = this.runners?.get(allocId);
+    if (runner) {
+      const tr = runner.tasks.get(task);
+      if (!tr) return fail(400, `unknown task name ${JSON.stringify(task)}`);
+      res.writeHead(200, {
+        "Content-Type": plain ? "text/plain" : "application/json",
+        "X-Np-Double": "nomad",
+      });
+      return streamLogs(res, {
+        dir: runner.dirs.logs,
+        task,
+        type,
+        follow,
+        origin,
+        offset: Number(offStr || 0),
+        plain,
+        isDone: () => tr.state.State === "dead",
+      });
+    }
+    // find the node running it (a server reads its state; a client asks a server)
+    let alloc;
+    try {
+      const r = await this.respond({
+        method: "GET",
+        path: `/v1/allocation/${allocId}`,
+        query: new URLSearchParams(),
+      });
+      if (r.status !== 200) return fail(404, `Unknown allocation ${JSON.stringify(allocId)}`);
+      alloc = r.body;
+    } catch (e) {
+      return fail(500, e.message);
+    }
+    const node = this.cfg.server.enabled ? this.fsm.nodes.get(alloc.NodeID) : null;
+    const httpAddr = node?.info?.HTTPAddr ?? (await this.nodeHttpAddr(alloc.NodeID));
+    if (!httpAddr || httpAddr === this.cfg.advertise.http)
+      return fail(404, `Unknown allocation ${JSON.stringify(allocId)}`);
+    const [host, port] = splitHostPort(httpAddr, 4646);
+    const up = http.request({ host, port, path: req.url, method: "GET", agent: false }, (ur) => {
+      res.writeHead(ur.statusCode ?? 500, ur.headers);
+      ur.pipe(res);
+    });
+    up.on("error", (e) => (res.headersSent ? res.end() : fail(500, `rpc error: ${e.message}`)));
+    res.on("close", () => up.destroy());
+    up.end();
+  }
+
+  async nodeHttpAddr(nodeId) {
+    const r = await this.respond({ method: "GET", path: `/v1/node/${nodeId}`, query: new URLSearchParams() });
+    return r.status === 200 ? r.body.HTTPAddr : null;
+  }
+
   /** Runs one API request; returns {status, headers, json|text, body}; errors become Nomad's plain-text bodies. */
   async respond(req) {
     log("DEBUG", "http", "request", { method: req.method, path: req.path });
     try {
       return await this.route(req);
     } catch (e) {
-      if (e instanceof CodedError) return { status: e.code, headers: {}, text: e.message };
+      if (e instanceof CodedError || Number.isInteger(e.code))
+        return { status: e.code, headers: {}, text: e.message };
       return { status: 500, headers: {}, text: e.message, rpcError: e instanceof RpcError };
     }
   }
@@ -1127,7 +1269,8 @@ export class Agent {
         p,
       ) ||
       p.startsWith("/v1/node/") ||
-      p.startsWith("/v1/operator/raft/");
+      p.startsWith("/v1/operator/raft/") ||
+      isJobsPath(p);
     if (serverSide) return this.cfg.server.enabled ? this.serverRoute(req) : this.forward(req);
     if (NOT_MODELLED.some((x) => (x.endsWith("/") ? p.startsWith(x) : p === x)))
       throw new CodedError(501, `np's Nomad test double does not implement ${req.method} ${p}`);
@@ -1142,7 +1285,7 @@ export class Agent {
     let lastErr;
     for (const s of servers) {
       try {
-        const args = { method: req.method, path: req.path, query: req.query.toString() };
+        const args = { method: req.method, path: req.path, query: req.query.toString(), body: req.body };
         const r = await postJson(s, `${INTERNAL}/rpc`, { method: "HTTP", args }, wait + TIMING.hold + 15000);
         if (r.rpcError) r.text = `rpc error: ${r.text}`;
         return r;
@@ -1170,7 +1313,13 @@ export class Agent {
 
   async forwardToLeader(req) {
     const wait = parseGoDuration(req.query.get("wait") ?? "") ?? 0;
-    const args = { method: req.method, path: req.path, query: req.query.toString(), forwarded: true };
+    const args = {
+      method: req.method,
+      path: req.path,
+      query: req.query.toString(),
+      body: req.body,
+      forwarded: true,
+    };
     try {
       return await postJson(
         this.leader,
@@ -1201,6 +1350,15 @@ export class Agent {
     const index = req.query.get("index");
     if (wait && parseGoDuration(wait) === null) throw new CodedError(400, "Invalid wait time");
     if (index && !/^\d+$/.test(index)) throw new CodedError(400, "Invalid index");
+    if (isJobsPath(p)) {
+      // writes always go to the leader; reads too unless ?stale (then a follower answers from its copy)
+      const write = req.method !== "GET";
+      if (
+        write ? await this.needLeader({ ...req, query: new URLSearchParams() }) : await this.needLeader(req)
+      )
+        return this.forwardToLeader(req);
+      return jobsRoute(this, req);
+    }
     if (p.startsWith("/v1/operator/raft/")) {
       if (!p.slice(18).startsWith("configuration")) throw new CodedError(404, "Invalid method");
       if (req.method !== "GET") return { status: 405, headers: {} };
@@ -1225,7 +1383,7 @@ export class Agent {
           LastContactThreshold: "200ms",
           MaxTrailingLogs: 250,
           MinQuorum: 0,
-          ServerStabilizationTime: "10s",
+          ServerStabilizationTime: goDuration(cfg.stabilizationMs),
           EnableRedundancyZones: false,
           DisableUpgradeMigration: false,
           EnableCustomUpgrades: false,
@@ -1300,7 +1458,7 @@ export class Agent {
         LastContact: isLeader || self ? "0s" : goDuration(m ? now - m.seenAt : 0),
         LastTerm: self ? this.term : (m?.term ?? this.term),
         LastIndex: self ? this.fsm.index : (m?.fsmIndex ?? 0),
-        Healthy: alive,
+        Healthy: alive && this.health.get(s.addr)?.healthy === true,
         Voter: true,
         StableSince: stableSince(this.health.get(s.addr)?.since ?? this.started),
       };
@@ -1445,7 +1603,7 @@ export class Agent {
       stats.client = {
         node_id: this.nodeId,
         known_servers: [...this.knownServers].sort().join(","),
-        num_allocations: "0",
+        num_allocations: String([...this.runners.values()].filter((r) => !r.stopping).length),
         last_heartbeat: goDuration(this.lastHeartbeat ? Date.now() - this.lastHeartbeat : 0),
         heartbeat_ttl: goDuration(TIMING.nodeTtl),
       };
@@ -1457,7 +1615,7 @@ export class Agent {
         CleanupDeadServers: cfg.cleanupDeadServers,
         LastContactThreshold: 200000000,
         MaxTrailingLogs: 250,
-        ServerStabilizationTime: 10000000000,
+        ServerStabilizationTime: cfg.stabilizationMs * 1e6,
       },
       BindAddr: cfg.bind,
       Client: {
@@ -1522,7 +1680,7 @@ export class Agent {
       SchedulingEligibility: "eligible",
       Status: n.Status,
       StatusDescription: n.StatusDescription,
-      Drivers: {},
+      Drivers: i.Drivers ?? {},
     });
     if (q.get("resources") === "true") Object.assign(stub, this.resources(i));
     return Object.assign(stub, { LastDrain: null, CreateIndex: n.CreateIndex, ModifyIndex: n.ModifyIndex });
@@ -1608,7 +1766,7 @@ export class Agent {
       StatusDescription: n.StatusDescription,
       StatusUpdatedAt: n.StatusUpdatedAt,
       Events: n.Events,
-      Drivers: {},
+      Drivers: i.Drivers ?? {},
       HostVolumes: i.HostVolumes,
       HostNetworks: {},
       CSIControllerPlugins: null,
@@ -1680,6 +1838,10 @@ export class Agent {
     };
     this.timer = setInterval(tick, TIMING.gossip);
     tick();
+    // the leader's scheduler/deployment watcher also runs on its own short timer (deadlines, delayed evals)
+    if (cfg.server.enabled)
+      this.jobTimer = setInterval(() => this.leaderJobWork(), Math.min(250, TIMING.gossip));
+    if (cfg.client.enabled) this.allocLoop();
   }
 
   async leave() {
@@ -1697,16 +1859,19 @@ export class Agent {
   close() {
     this.closed = true;
     clearInterval(this.timer);
+    clearInterval(this.jobTimer);
+    if (this.cfg.client.enabled) this.stopJobClient();
     for (const s of this.listeners) s.close();
     for (const s of this.listeners) s.closeAllConnections?.();
     this.notify();
   }
 }
 
+Object.assign(Agent.prototype, jobMethods);
+
 // Real Nomad endpoints this double does not model: answered with 501 and a clear text instead of a fake 404.
 const NOT_MODELLED = `
-  /v1/jobs /v1/jobs/ /v1/job/ /v1/allocations /v1/allocation/ /v1/evaluations /v1/evaluations/count
-  /v1/evaluation/ /v1/deployments /v1/deployment/ /v1/volumes /v1/volumes/ /v1/volume/ /v1/plugins
+  /v1/jobs/ /v1/evaluations/count /v1/volumes /v1/volumes/ /v1/volume/ /v1/plugins
   /v1/plugin/ /v1/acl/ /v1/client/ /v1/agent/join /v1/agent/force-leave /v1/agent/schedulers
   /v1/agent/schedulers/config /v1/agent/keyring/ /v1/agent/host /v1/agent/reload /v1/agent/monitor
   /v1/agent/monitor/export /v1/agent/pprof/ /v1/services /v1/service/ /v1/metrics /v1/validate/job

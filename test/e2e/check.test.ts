@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { utils } from "ssh2";
@@ -7,9 +7,10 @@ import { parse, stringify } from "yaml";
 import { runNp } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
-// This file's own sandbox (name, subnet): other e2e files use others.
-const NAME = "nptest-chk";
-const SUBNET = "10.213.10.0/24";
+// This file's sandbox (name, subnet): shared only with test/e2e/faults.test.ts, which runs after it (test files
+// run one at a time) and starts its own nodes.
+const NAME = "nptest-flt";
+const SUBNET = "10.213.22.0/24";
 
 const skipReason = canRunSandbox();
 if (skipReason) console.warn(`skipping test/e2e/check.test.ts: ${skipReason}`);
@@ -58,7 +59,7 @@ describe.skipIf(skipReason !== null)(
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 5, small: ["node5"], subnet: SUBNET });
-      sandboxInv = parse((await import("node:fs")).readFileSync(sbx.inventoryFile, "utf8")) as Inv;
+      sandboxInv = parse(readFileSync(sbx.inventoryFile, "utf8")) as Inv;
     });
 
     afterAll(() => {
@@ -137,7 +138,7 @@ describe.skipIf(skipReason !== null)(
       if (node2) node2.ssh = { user: "pw" };
       const r = check(inv);
       expect(r.code).toBe(1);
-      expect(r.stdout + r.stderr).toMatch(/node2 \(10\.213\.10\.12\): user pw needs a password for sudo/);
+      expect(r.stdout + r.stderr).toContain(`node2 (${addr("node2")}): user pw needs a password for sudo`);
       expect(r.stdout + r.stderr).not.toContain("secret");
     });
 
@@ -152,9 +153,8 @@ describe.skipIf(skipReason !== null)(
       });
       const r = check(inv);
       expect(r.code).toBe(1);
-      expect(r.stdout + r.stderr).toMatch(
-        /ghost \(10\.213\.10\.99\): unreachable: no answer from 10\.213\.10\.99:22/,
-      );
+      const ghost = SUBNET.replace(/0\/24$/, "99");
+      expect(r.stdout + r.stderr).toContain(`ghost (${ghost}): unreachable: no answer from ${ghost}:22`);
       expect(r.stderr).toMatch(/cannot reach 1 host: ghost/);
     });
 
@@ -167,7 +167,9 @@ describe.skipIf(skipReason !== null)(
       const r = check(inv, [], dir);
       expect(r.code).toBe(1);
       expect(r.stdout + r.stderr).toMatch(
-        /node1 \(10\.213\.10\.11\): authentication failed for user root with key .*wrong_key/,
+        new RegExp(
+          `node1 \\(${addr("node1").replaceAll(".", "\\.")}\\): authentication failed for user root with key .*wrong_key`,
+        ),
       );
     });
 
@@ -188,6 +190,65 @@ describe.skipIf(skipReason !== null)(
       );
       // The other hosts were pinned on first use and pass.
       expect(r.stdout).toMatch(/^node1 .* ok$/m);
+    });
+
+    it("refuses a key marked @revoked, naming the file and line", () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "np-check-"));
+      mkdirSync(path.join(dir, ".np"));
+      // Every key the sandbox pinned for node3 (one per type: whichever the handshake picks is revoked).
+      const pinned = readFileSync(path.join(path.dirname(sbx.inventoryFile), ".np", "known_hosts"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith(`${addr("node3")} `));
+      expect(pinned.length).toBeGreaterThan(0);
+      const pins = path.join(dir, ".np", "known_hosts");
+      writeFileSync(pins, `# revoked after a leak\n${pinned.map((l) => `@revoked ${l}\n`).join("")}`);
+      const r = check(healthyInv(), [], dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(
+        new RegExp(
+          `node3 \\(${addr("node3").replaceAll(".", "\\.")}\\): host key SHA256:\\S+ of ${addr("node3").replaceAll(".", "\\.")}:22 is revoked \\(@revoked in ${pins.replaceAll(".", "\\.")} line [2-9]\\)`,
+        ),
+      );
+      expect(r.stdout).toMatch(/^node1 .* ok$/m);
+    });
+
+    it("refuses a host whose facts lie, naming the fact, and is not fooled by a forged section marker", () => {
+      // node4's nproc prints junk; node3's os-release carries a line that looks like the facts script's markers.
+      const lie = onNode("node4", [
+        "sh",
+        "-c",
+        "printf '#!/bin/sh\\necho x\\n' > /usr/local/bin/nproc && chmod 755 /usr/local/bin/nproc",
+      ]);
+      expect(lie.code, lie.stderr).toBe(0);
+      const forge = onNode("node3", [
+        "sh",
+        "-c",
+        "cp /usr/lib/os-release /root/os-release.orig && printf -- '--meminfo\\nMemTotal: 1 kB\\n--end\\n' >> /usr/lib/os-release",
+      ]);
+      expect(forge.code, forge.stderr).toBe(0);
+      try {
+        const r = check(healthyInv(), ["--json"]);
+        expect(r.code, r.stdout + r.stderr).toBe(3);
+        const report = JSON.parse(r.stdout) as {
+          hosts: {
+            name: string;
+            ok: boolean;
+            facts: { cpus: number | null; memory: { totalMb: number } };
+            problems: string[];
+          }[];
+        };
+        const node4 = report.hosts.find((h) => h.name === "node4");
+        expect(node4?.problems).toEqual(["could not read the CPU count: got 'x'"]);
+        expect(node4?.facts.cpus).toBeNull();
+        const node3 = report.hosts.find((h) => h.name === "node3");
+        expect(node3?.ok).toBe(true);
+        expect(node3?.facts.memory.totalMb).toBeGreaterThan(512);
+        const human = check(healthyInv());
+        expect(human.stdout).toContain(`node4 (${addr("node4")}): could not read the CPU count: got 'x'`);
+      } finally {
+        onNode("node4", ["rm", "-f", "/usr/local/bin/nproc"]);
+        onNode("node3", ["sh", "-c", "mv /root/os-release.orig /usr/lib/os-release"]);
+      }
     });
 
     it("reaches the hosts through a bastion (the first node as jump host)", () => {

@@ -4,18 +4,24 @@ import { fileURLToPath } from "node:url";
 /** Absolute path of the built `np` entry point (built by `npm test` before vitest runs). */
 export const npBin = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
+/**
+ * The Node that runs np in tests: $NP_TEST_NODE (CI runs the CLI tests again with the oldest Node np supports),
+ * else the Node that runs the tests.
+ */
+export const nodeBin = process.env.NP_TEST_NODE || process.execPath;
+
 export interface NpResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the built np as a user would, with the same Node that runs the tests; never throws. */
+/** Runs the built np as a user would (with `nodeBin`); never throws. */
 export function runNp(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): NpResult {
-  const r = spawnSync(process.execPath, [npBin, ...args], {
+  const r = spawnSync(nodeBin, [npBin, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, NO_COLOR: "1", ...opts.env },
     encoding: "utf8",
@@ -33,7 +39,7 @@ export function runNpAsync(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<NpResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [npBin, ...args], {
+    const child = spawn(nodeBin, [npBin, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, NO_COLOR: "1", ...opts.env },
       timeout: opts.timeoutMs ?? 600_000,

@@ -126,12 +126,71 @@ export async function buildMirror(dirArg: string, opts: MirrorOptions): Promise<
   };
 }
 
-/** The Nomad double with its VERSION line set to `version`. */
+/** The Nomad double with its VERSION line set to `version`, its sibling modules bundled in (one file). */
 export async function nomadDoubleFor(file: string, version: string): Promise<Uint8Array> {
-  const source = await readFile(file, "utf8");
+  const source = await bundleDoubleModules(file);
   const line = /^const VERSION = "[^"]*";$/m;
   if (!line.test(source)) throw new Error(`${file} has no line \`const VERSION = "…";\` to set the version`);
   return new TextEncoder().encode(source.replace(line, `const VERSION = ${JSON.stringify(version)};`));
+}
+
+const IMPORT = /^import\s+(?:(\w+)|\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s+"([^"]+)";\n/gm;
+
+/**
+ * Bundles a double that imports sibling ES modules (relative paths) into one file: each module becomes a scoped
+ * block returning its exports; `node:` imports are hoisted as namespaces. Only what the doubles use is handled:
+ * `import x`, `import * as x`, `import { a, b as c }`, and `export function|class|const|let` declarations.
+ * (Stands in until the mirror builder bundles with esbuild; the doubles need no npm packages.)
+ */
+export async function bundleDoubleModules(entry: string): Promise<string> {
+  const order: string[] = [];
+  const sources = new Map<string, string>();
+  const visit = async (file: string): Promise<void> => {
+    if (sources.has(file)) return;
+    const text = await readFile(file, "utf8");
+    sources.set(file, text);
+    for (const m of text.matchAll(IMPORT))
+      if (m[4].startsWith(".")) await visit(path.resolve(path.dirname(file), m[4]));
+    order.push(file);
+  };
+  await visit(path.resolve(entry));
+  if (order.length === 1) return sources.get(order[0]) ?? "";
+  const builtins = new Set<string>();
+  const nsName = (spec: string) => `__ns_${spec.replace(/\W/g, "_")}`;
+  const modName = (file: string) => `__mod_${path.relative(path.dirname(entry), file).replace(/\W/g, "_")}`;
+  const rewrite = (file: string, text: string) =>
+    text.replace(IMPORT, (_all, def: string, star: string, named: string, spec: string) => {
+      const from = spec.startsWith(".") ? modName(path.resolve(path.dirname(file), spec)) : nsName(spec);
+      if (!spec.startsWith(".")) builtins.add(spec);
+      if (def) return `const ${def} = ${from}.default;\n`;
+      if (star) return `const ${star} = ${from};\n`;
+      const parts = named
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      return `const { ${parts.map((x) => x.replace(/\s+as\s+/, ": ")).join(", ")} } = ${from};\n`;
+    });
+  const blocks: string[] = [];
+  for (const file of order.slice(0, -1)) {
+    const exported: string[] = [];
+    const body = rewrite(file, sources.get(file) ?? "").replace(
+      /^export\s+((?:async\s+)?function\*?|class|const|let)\s+(\w+)/gm,
+      (_all, kind: string, name: string) => {
+        exported.push(name);
+        return `${kind} ${name}`;
+      },
+    );
+    const reexports = [...body.matchAll(/^export\s+\{([^}]*)\};?$/gm)];
+    for (const r of reexports)
+      for (const x of r[1].split(",").map((y) => y.trim().split(/\s+as\s+/)))
+        exported.push(x[1] ? `${x[1]}: ${x[0]}` : x[0]);
+    const cleaned = body.replace(/^export\s+\{[^}]*\};?$/gm, "");
+    blocks.push(`const ${modName(file)} = (() => {\n${cleaned}\nreturn { ${exported.join(", ")} };\n})();\n`);
+  }
+  const main = rewrite(order[order.length - 1], sources.get(order[order.length - 1]) ?? "");
+  const shebang = main.startsWith("#!") ? `${main.slice(0, main.indexOf("\n") + 1)}` : "";
+  const head = [...builtins].map((b) => `import * as ${nsName(b)} from "${b}";`).join("\n");
+  return `${shebang}${head}\n${blocks.join("\n")}\n${main.slice(shebang.length)}`;
 }
 
 /** A detached binary signature, as HashiCorp's `.sig` files are. */

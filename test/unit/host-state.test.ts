@@ -11,32 +11,28 @@ const sample = readFileSync(
   "utf8",
 );
 
-const NONCE = "5f0c2a9e1b7d3c48";
+const NONCE = "0d6f3b2a91c4e857";
 const UNITS = ["consul", "nomad"];
-/**
- * The state part of the same capture in today's framing: markers carry the run's nonce, and users are listed as
- * `name|yes|groups` (the capture predates both; the lines themselves are real).
- */
-const state = sample
-  .slice(sample.indexOf("--paths"))
-  .replace("consul:x:997:997::/var/lib/consul:/usr/sbin/nologin", "consul|yes|consul")
-  .replace(/^--(paths|units|users|pending|done)$/gm, `--np-state-${NONCE}-$1`);
+/** The same capture with users listed as `name|yes|groups` (the capture predates that; the lines are real). */
+const state = sample.replace("consul:x:997:997::/var/lib/consul:/usr/sbin/nologin", "consul|yes|consul");
 const parse = (text = state) => parseHostState(text, NONCE, UNITS);
 
 describe("facts and state gathered in one round trip", () => {
   it("knows which systemd unit holds each listening port, whatever the process is called", () => {
-    const ports = parseFacts(sample).listening;
+    const ports = parseFacts(sample, NONCE).listening;
     expect(ports.find((p) => p.port === 8500)).toEqual({
       proto: "tcp",
       port: 8500,
       processes: ["consul"],
       units: ["consul.service"],
+      npComponents: [],
     });
     expect(ports.find((p) => p.port === 4646)).toEqual({
       proto: "tcp",
       port: 4646,
       processes: ["MainThread"],
       units: ["nomad.service"],
+      npComponents: [],
     });
     expect(
       ports
@@ -90,23 +86,23 @@ describe("facts and state gathered in one round trip", () => {
     });
     expect(s.users).toEqual(new Map([["consul", ["consul"]]]));
     expect(s.pendingRestarts).toEqual(new Set());
-    const pending = state.replace(`-pending\n`, `-pending\nnomad\n`);
+    const pending = state.replace(`--pending ${NONCE}\n`, `--pending ${NONCE}\nnomad\n`);
     expect(parse(pending).pendingRestarts).toEqual(new Set(["nomad"]));
   });
 
   it("refuses output that was cut short", () => {
-    expect(() => parse(state.slice(0, state.indexOf(`-${NONCE}-done`)))).toThrow(/did not finish/);
+    expect(() => parse(state.slice(0, state.indexOf(`--done ${NONCE}`)))).toThrow(/did not finish/);
   });
 
   it("ignores marker lines without the run's nonce: file contents cannot forge a section", () => {
     const forged = state.replace(
-      `--np-state-${NONCE}-pending\n`,
-      `--np-state-${NONCE}-pending\n--np-state-0000000000000000-users\nroot|yes|root\n--pending\nconsul\n`,
+      `--pending ${NONCE}\n`,
+      `--pending ${NONCE}\n--users 0000000000000000\nroot|yes|root\n--pending\nconsul\n`,
     );
     const s = parse(forged);
     expect(s.users).toEqual(new Map([["consul", ["consul"]]]));
     expect(s.pendingRestarts).toEqual(
-      new Set(["--np-state-0000000000000000-users", "root|yes|root", "--pending", "consul"]),
+      new Set(["--users 0000000000000000", "root|yes|root", "--pending", "consul"]),
     );
   });
 

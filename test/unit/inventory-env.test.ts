@@ -2,8 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { InputError } from "../../src/errors.js";
-import { substituteInDocument, substituteVariables } from "../../src/inventory/env-substitution.js";
 import { parseInventory } from "../../src/inventory/index.js";
+import { substituteInDocument, substituteVariables } from "../../src/yaml-config/env-substitution.js";
 
 /** A valid one-server inventory whose host has `hostLines` (address etc.); the host is on lines 5 onwards. */
 const single = (hostLines: string) => `cluster:

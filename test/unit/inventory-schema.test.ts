@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { didYouMean, editDistance } from "../../src/inventory/did-you-mean.js";
 import { inventoryJsonSchema } from "../../src/inventory/index.js";
 import { inventorySchema } from "../../src/inventory/schema.js";
-import { allowedKeys } from "../../src/inventory/schema-issues.js";
+import { didYouMean, editDistance } from "../../src/yaml-config/did-you-mean.js";
+import { allowedKeys } from "../../src/yaml-config/schema-issues.js";
 
 const committed = path.resolve(import.meta.dirname, "../../inventory.schema.json");
 

@@ -1,8 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import type { Change } from "../../cluster/changes.js";
-import { converge } from "../../cluster/run.js";
-import { loadInventory } from "../../inventory/index.js";
-import { type CommandContext, contextFrom } from "../context.js";
+import { contextFrom } from "../context.js";
 import type { RegisterCommand } from "./index.js";
 
 /** `np up`: converge the cluster to the inventory. Safe to re-run: nothing changes when nothing differs. */
@@ -14,6 +11,7 @@ export const registerUp: RegisterCommand = (program: Command, signal: AbortSigna
     )
     .option("--quorum-timeout <seconds>", "how long to wait for quorum after starting services", seconds, 180)
     .action(async (opts: { quorumTimeout: number }, cmd: Command) => {
+      const { up } = await import("../actions/up.js");
       await up(contextFrom(cmd, signal), opts.quorumTimeout * 1000);
     });
 };
@@ -24,25 +22,4 @@ function seconds(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError("expected a number of seconds greater than 0");
   return n;
-}
-
-export async function up(ctx: CommandContext, quorumTimeoutMs = 180_000): Promise<Change[]> {
-  const { inventory, warnings } = await loadInventory(ctx.inventoryPath);
-  for (const w of warnings) ctx.out.warn(w);
-  const started = Date.now();
-  const changes = await converge(inventory, ctx.out, ctx.signal, {
-    dryRun: false,
-    quorumTimeoutMs,
-    onChange: (c) => ctx.out.host(c.host, `${c.kind} ${c.target}: ${c.detail}`),
-  });
-  const secs = ((Date.now() - started) / 1000).toFixed(1);
-  const hosts = new Set(changes.map((c) => c.host)).size;
-  if (ctx.out.json) ctx.out.data({ changes });
-  else if (changes.length === 0)
-    ctx.out.info(`cluster ${inventory.cluster.name} is up to date: nothing changed (${secs}s)`);
-  else
-    ctx.out.info(
-      `cluster ${inventory.cluster.name} is up: ${changes.length} changes on ${hosts} hosts (${secs}s)`,
-    );
-  return changes;
 }

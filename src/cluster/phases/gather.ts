@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { desiredHost } from "../../components/index.js";
 import { HostError } from "../../errors.js";
 import { gatherFacts } from "../../preflight/gather.js";
@@ -23,8 +22,7 @@ export const gather: Phase = {
         const conn = await ctx.session.connect(spec);
         const desired = desiredHost(ctx.inv, spec, secrets);
         const units = desired.components.map((c) => c.unit);
-        const nonce = randomBytes(8).toString("hex");
-        const args = stateArgs(nonce, {
+        const args = stateArgs({
           paths: [
             ...desired.dirs.map((d) => d.path),
             ...desired.files.map((f) => f.path),
@@ -40,7 +38,7 @@ export const gather: Phase = {
         ctx.out.debug(`${spec.name}: gathered facts and state in ${gathered.tookMs} ms`);
         let state: HostState;
         try {
-          state = parseHostState(gathered.output, nonce, units);
+          state = parseHostState(gathered.output, gathered.nonce, units);
         } catch (err) {
           if (!(err instanceof UnreadableState)) throw err;
           throw new HostError(

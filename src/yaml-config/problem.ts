@@ -1,10 +1,10 @@
-/** One thing wrong with an inventory, before it is given a file position. */
+/** One thing wrong with a config file (inventory, np.yaml), before it is given a file position. */
 
-/** A key (string) or list index (number) in the inventory. */
+/** A key (string) or list index (number) in a config file. */
 export type PathSegment = string | number;
 
 export interface Problem {
-  /** Where in the inventory: `["hosts", 2, "roles", 0]`. */
+  /** Where in the file: `["hosts", 2, "roles", 0]`. */
   path: PathSegment[];
   message: string;
   /** Point at the key itself rather than its value (unknown or duplicate keys). */

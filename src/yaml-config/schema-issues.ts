@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { didYouMean } from "./did-you-mean.js";
-import { show } from "./patterns.js";
 import type { PathSegment, Problem } from "./problem.js";
+import { show } from "./show.js";
 
 /** Turns zod issues into problems a user can act on: typed messages, unknown keys with "did you mean". */
 export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], root: z.ZodType): Problem[] {

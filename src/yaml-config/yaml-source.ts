@@ -9,10 +9,10 @@ import {
   type Node,
   parseDocument,
 } from "yaml";
-import { show } from "./patterns.js";
 import { formatPath, type PathSegment, type Problem } from "./problem.js";
+import { show } from "./show.js";
 
-/** An inventory's YAML text parsed with positions, so every problem can be reported as FILE:LINE:COL. */
+/** A config file's YAML text parsed with positions, so every problem can be reported as FILE:LINE:COL. */
 export interface YamlSource {
   doc: Document.Parsed;
   lineCounter: LineCounter;

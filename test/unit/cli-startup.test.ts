@@ -1,0 +1,38 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadedCode } from "../helpers/loaded-code.js";
+
+const repo = path.resolve(import.meta.dirname, "../..");
+/** Dependencies that cost start-up time: each must load only in the commands that use it. */
+const HEAVY = ["openpgp", "undici", "zod", "yaml", "ssh2", "handlebars", "listr2", "zx", "fflate"];
+const without = (loaded: Set<string>, names: string[]) => names.filter((n) => loaded.has(n));
+
+describe("np loads only the code a command uses (the built np, every module it resolves recorded)", () => {
+  it.each(["--version", "--help", "up --help", "sandbox up --help"])(
+    "np %s loads none of the heavy dependencies",
+    (line) => {
+      const r = loadedCode(line.split(" "));
+      expect(r.code, r.stderr).toBe(0);
+      expect(without(r.packages, HEAVY)).toEqual([]);
+      expect(r.packages.has("commander")).toBe(true); // the trace sees bundled packages at all
+    },
+  );
+
+  it("np validate loads yaml and zod, and nothing that talks to hosts or verifies releases", () => {
+    const r = loadedCode(["validate", "-i", "inventory.example.yaml"], { cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.packages.has("yaml") && r.packages.has("zod")).toBe(true);
+    expect(
+      without(r.packages, ["ssh2", "openpgp", "undici", "handlebars", "listr2", "zx", "fflate"]),
+    ).toEqual([]);
+  });
+
+  it("np init writes its files without ssh2, openpgp, undici, handlebars, listr2 or zx", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "np-init-"));
+    const r = loadedCode(["init", "--path", path.join(dir, "inventory.yaml")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(without(r.packages, ["ssh2", "openpgp", "undici", "handlebars", "listr2", "zx"])).toEqual([]);
+  });
+});
