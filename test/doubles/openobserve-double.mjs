@@ -17,7 +17,6 @@ const VERSION = "0.14.7";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigPanic, readConfig } from "./openobserve/config.mjs";
 import { makeHandler } from "./openobserve/routes.mjs";
@@ -142,6 +141,6 @@ async function main(argv) {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) {
   main(process.argv.slice(2));
 }

@@ -8,6 +8,8 @@
 // auth. An instance is kept when its aggregated check status is in strictChecks. Connect, TCP/UDP routers and
 // namespaces are not modelled (such items are skipped with an error log).
 
+import http from "node:http";
+import https from "node:https";
 import { DecodeError, DYNAMIC_KEYS, decodeLabels, labelsToTree, parseBool } from "./decode.mjs";
 import { mergeConfigurations } from "./merge.mjs";
 import { compileRule } from "./rules.mjs";
@@ -56,7 +58,10 @@ export function aggregatedStatus(checks) {
   return passing ? "passing" : "passing";
 }
 
-/** A small consul/api client: base URL, query options and headers as api.Config builds them. */
+/**
+ * A small consul/api client: base URL, query options and headers as api.Config builds them. Requests use
+ * node:http without timeouts, because a blocking query may legitimately last the agent's wait (5 min + jitter).
+ */
 export function consulClient(endpoint, opts, env = process.env) {
   let address = endpoint.address || env.CONSUL_HTTP_ADDR || "127.0.0.1:8500";
   let scheme = endpoint.scheme || "http";
@@ -70,17 +75,32 @@ export function consulClient(endpoint, opts, env = process.env) {
     headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
   }
   const base = `${scheme}://${address}`;
-  return async (path, params = {}, signal) => {
+  const client = scheme === "https" ? https : http;
+  return (path, params = {}, signal) => {
     const url = new URL(path, base);
     if (endpoint.datacenter) url.searchParams.set("dc", endpoint.datacenter);
     if (opts.stale) url.searchParams.set("stale", "");
     if (opts.requireConsistent) url.searchParams.set("consistent", "");
     if (opts.cache) url.searchParams.set("cached", "");
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-    const res = await fetch(url, { headers, signal });
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`Unexpected response code: ${res.status} (${text.trim()})`);
-    return { body: JSON.parse(text), index: res.headers.get("x-consul-index") };
+    return new Promise((resolve, reject) => {
+      const req = client.get(url, { headers, signal, agent: false }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode !== 200)
+            return reject(new Error(`Unexpected response code: ${res.statusCode} (${text.trim()})`));
+          try {
+            resolve({ body: JSON.parse(text), index: res.headers["x-consul-index"] });
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      req.on("error", reject);
+    });
   };
 }
 
