@@ -1,16 +1,20 @@
 /**
  * Test tooling: builds a local artifact mirror in the official release layout, signed with a fresh TEST key.
  *   npm run e2e:mirror -- DIR [--port N] [--nomad-version V] [--nomad-double FILE] [--consul-binary FILE]
- * DIR gets consul/<v>/ (the REAL Consul 1.8.7 binary), nomad/<v>/ (the Nomad DOUBLE), test-signing-key.asc and
- * artifacts.yaml (the inventory `artifacts:` section that uses DIR as `source: dir`). With --port, DIR is also
- * served on 127.0.0.1:N (0 = any free port) until Ctrl-C, for `source: mirror`.
+ *                            [--traefik-version V] [--openobserve-version V] [--double-shebang LINE]
+ * DIR gets consul/<v>/ (the REAL Consul 1.8.7 binary), nomad/<v>/ (the Nomad DOUBLE), traefik/<v>/ and
+ * openobserve/<v>/ (the Traefik and OpenObserve DOUBLES, each bundled into one executable file), test-signing-key.asc
+ * and artifacts.yaml (the inventory `artifacts:` section that uses DIR as `source: dir`, and a `versions:` section
+ * pinning the versions DIR holds). With --port, DIR is also served on 127.0.0.1:N (0 = any free port) until
+ * Ctrl-C, for `source: mirror`.
  * The layout is written here from the vendors' documented names, independently of np's code, so a drift in np's
  * layout makes the tests fail. Runs with Node's type stripping: local imports end in `.ts`.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, zipSync } from "fflate";
@@ -23,6 +27,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const REAL_CONSUL = "/var/cache/np-test/consul-1.8.7/consul";
 /** The Nomad double (test/doubles), whose `const VERSION = "…";` line is rewritten to the version served. */
 export const NOMAD_DOUBLE = path.join(here, "..", "doubles", "nomad-double.mjs");
+/** The Traefik and OpenObserve doubles (entry files; bundled with their sibling modules by bundleDouble). */
+export const TRAEFIK_DOUBLE = path.join(here, "..", "doubles", "traefik-double.mjs");
+export const OPENOBSERVE_DOUBLE = path.join(here, "..", "doubles", "openobserve-double.mjs");
+/** The interpreter line of a bundled double; np's own runtime will be /usr/local/lib/np/node. */
+export const DEFAULT_DOUBLE_SHEBANG = "#!/usr/bin/env node";
 
 export type Arch = "amd64" | "arm64";
 
@@ -34,7 +43,10 @@ export interface MirrorOptions {
   versions?: { consul?: string; nomad?: string };
   /** Default ["amd64"]. The same executable is packed for every arch (tests never run arm64 ones). */
   arches?: Arch[];
-  /** Optional Traefik and OpenObserve stand-ins, packed as tar.gz with their vendors' checksum files. */
+  /**
+   * Optional Traefik and OpenObserve executables (e.g. `writeDoubleBundle` output, or small fakes), packed as
+   * tar.gz with their vendors' checksum files.
+   */
   traefik?: { version: string; binary: string };
   openobserve?: { version: string; binary: string };
 }
@@ -48,6 +60,8 @@ export interface BuiltMirror {
   artifactsYamlPath: string;
   /** The same section as np's normalized inventory has it. */
   artifacts: { source: "dir"; dir: string; trustedKeys: string[] };
+  /** The versions DIR holds (the `versions:` section of artifacts.yaml). */
+  versions: Record<string, string>;
   /** Every file written, relative to DIR. */
   files: string[];
 }
@@ -87,31 +101,20 @@ export async function buildMirror(dirArg: string, opts: MirrorOptions): Promise<
   await hashicorp("consul", consulVersion, await readFile(opts.consulBinary));
   await hashicorp("nomad", nomadVersion, await nomadDoubleFor(opts.nomadDouble, nomadVersion));
 
+  const versions: Record<string, string> = { consul: consulVersion, nomad: nomadVersion };
   if (opts.traefik) {
-    const { version, binary } = opts.traefik;
-    const lines: string[] = [];
-    for (const arch of arches) {
-      const name = `traefik_v${version}_linux_${arch}.tar.gz`;
-      const data = tarGz([{ name: "traefik", data: await readFile(binary), mode: 0o755 }]);
-      await put(`traefik/${version}/${name}`, data);
-      lines.push(`${sha256(data)}  ${name}`);
-    }
-    await put(`traefik/${version}/traefik_v${version}_checksums.txt`, `${lines.join("\n")}\n`);
+    await writeTraefik(put, opts.traefik.version, await readFile(opts.traefik.binary), arches);
+    versions.traefik = opts.traefik.version;
   }
   if (opts.openobserve) {
-    const { version, binary } = opts.openobserve;
-    for (const arch of arches) {
-      const name = `openobserve-v${version}-linux-${arch}.tar.gz`;
-      const data = tarGz([{ name: "openobserve", data: await readFile(binary), mode: 0o755 }]);
-      await put(`openobserve/${version}/${name}`, data);
-      await put(`openobserve/${version}/${name}.sha256sum`, `${sha256(data)}\n`);
-    }
+    await writeOpenObserve(put, opts.openobserve.version, await readFile(opts.openobserve.binary), arches);
+    versions.openobserve = opts.openobserve.version;
   }
 
   const keyPath = path.join(dir, "test-signing-key.asc");
   await put("test-signing-key.asc", publicKey.armor());
   const artifacts = { source: "dir" as const, dir, trustedKeys: [keyPath] };
-  const yaml = stringify({ artifacts: { source: "dir", dir, trusted_keys: [keyPath] } });
+  const yaml = stringify({ artifacts: { source: "dir", dir, trusted_keys: [keyPath] }, versions });
   await put(
     "artifacts.yaml",
     `# TEST mirror built by test/tools/build-mirror.ts: test doubles signed with a TEST key. Tests only.\n${yaml}`,
@@ -122,6 +125,7 @@ export async function buildMirror(dirArg: string, opts: MirrorOptions): Promise<
     fingerprint: publicKey.getFingerprint().toUpperCase(),
     artifactsYamlPath: path.join(dir, "artifacts.yaml"),
     artifacts,
+    versions,
     files,
   };
 }
@@ -171,6 +175,108 @@ export function tarGz(entries: { name: string; data: Uint8Array; mode?: number }
   return gzipSync(tar);
 }
 
+type Put = (rel: string, data: Uint8Array | string) => Promise<void>;
+
+/**
+ * Traefik's release layout (.goreleaser.yml.tmpl): traefik_v<v>_linux_<arch>.tar.gz holding traefik, LICENSE.md
+ * and CHANGELOG.md, and one traefik_v<v>_checksums.txt with "<sha256>  <file>" lines. No signature upstream.
+ */
+export async function writeTraefik(
+  put: Put,
+  version: string,
+  binary: Uint8Array,
+  arches: Arch[],
+): Promise<void> {
+  const note = (what: string) =>
+    new TextEncoder().encode(
+      `${what} of np's TEST mirror: the traefik in this archive is np's Traefik TEST DOUBLE.\n`,
+    );
+  const lines: string[] = [];
+  for (const arch of arches) {
+    const name = `traefik_v${version}_linux_${arch}.tar.gz`;
+    const data = tarGz([
+      { name: "traefik", data: binary, mode: 0o755 },
+      { name: "LICENSE.md", data: note("LICENSE.md") },
+      { name: "CHANGELOG.md", data: note("CHANGELOG.md") },
+    ]);
+    await put(`traefik/${version}/${name}`, data);
+    lines.push(`${sha256(data)}  ${name}`);
+  }
+  await put(`traefik/${version}/traefik_v${version}_checksums.txt`, `${lines.join("\n")}\n`);
+}
+
+/** OpenObserve's release layout: openobserve-v<v>-linux-<arch>.tar.gz (entry openobserve) + .sha256sum (hash only). */
+export async function writeOpenObserve(
+  put: Put,
+  version: string,
+  binary: Uint8Array,
+  arches: Arch[],
+): Promise<void> {
+  for (const arch of arches) {
+    const name = `openobserve-v${version}-linux-${arch}.tar.gz`;
+    const data = tarGz([{ name: "openobserve", data: binary, mode: 0o755 }]);
+    await put(`openobserve/${version}/${name}`, data);
+    await put(`openobserve/${version}/${name}.sha256sum`, `${sha256(data)}\n`);
+  }
+}
+
+/**
+ * Bundles a test double (an entry .mjs and what it imports, npm packages included) into ONE executable file with
+ * esbuild: `shebang` as its first line, its `const VERSION = "…";` line set to `version` when given. Works for
+ * every double (Nomad, Traefik, OpenObserve); the result runs with nothing but a Node binary.
+ */
+export async function bundleDouble(
+  entry: string,
+  opts: { version?: string; shebang?: string } = {},
+): Promise<Uint8Array> {
+  const esbuild = await import("esbuild");
+  const entryPath = path.resolve(entry);
+  const versionLine = /^const VERSION = "[^"]*";$/m;
+  const result = await esbuild.build({
+    entryPoints: [entryPath],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    write: false,
+    logLevel: "silent",
+    banner: {
+      // Bundled CommonJS dependencies may call require(): give them one.
+      js: `${opts.shebang ?? DEFAULT_DOUBLE_SHEBANG}\n// np TEST DOUBLE, bundled by test/tools/build-mirror.ts from ${path.basename(entryPath)}.\nimport { createRequire as __npCreateRequire } from "node:module";\nconst require = __npCreateRequire(import.meta.url);`,
+    },
+    plugins: [
+      {
+        name: "np-double-entry",
+        setup(build) {
+          build.onLoad({ filter: /\.mjs$/ }, async (args) => {
+            if (args.path !== entryPath) return undefined;
+            let source = (await readFile(args.path, "utf8")).replace(/^#!.*\n/, "");
+            if (opts.version !== undefined) {
+              if (!versionLine.test(source)) throw new Error(`${entry} has no line \`const VERSION = "…";\``);
+              source = source.replace(versionLine, `const VERSION = ${JSON.stringify(opts.version)};`);
+            }
+            return { contents: source, loader: "js", resolveDir: path.dirname(args.path) };
+          });
+        },
+      },
+    ],
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error(`esbuild produced nothing for ${entry}`);
+  return out.contents;
+}
+
+/** Bundles a double into `file` (mode 0755) and returns the path: a ready `binary` for MirrorOptions. */
+export async function writeDoubleBundle(
+  entry: string,
+  file: string,
+  opts: { version?: string; shebang?: string } = {},
+): Promise<string> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, await bundleDouble(entry, opts), { mode: 0o755 });
+  return file;
+}
+
 /** The real Consul 1.8.7 binary, fetched by test/tools/fetch-consul.sh when it is not there yet. */
 export function ensureConsulBinary(): string {
   if (!existsSync(REAL_CONSUL)) execFileSync(path.join(here, "fetch-consul.sh"), { stdio: "inherit" });
@@ -195,18 +301,30 @@ async function main(argv: string[]): Promise<void> {
   const nomadVersion = flag("--nomad-version") ?? "1.10.5";
   const nomadDouble = path.resolve(flag("--nomad-double") ?? NOMAD_DOUBLE);
   const consulBinary = flag("--consul-binary");
+  const traefikVersion = flag("--traefik-version") ?? "3.7.9";
+  const openobserveVersion = flag("--openobserve-version") ?? "0.14.7";
+  const shebang = flag("--double-shebang") ?? DEFAULT_DOUBLE_SHEBANG;
   const [dir, ...rest] = args;
   if (!dir || rest.length > 0 || (port !== undefined && !/^\d+$/.test(port))) {
     throw new Error(
-      "usage: npm run e2e:mirror -- DIR [--port N] [--nomad-version V] [--nomad-double FILE] [--consul-binary FILE]",
+      "usage: npm run e2e:mirror -- DIR [--port N] [--nomad-version V] [--nomad-double FILE] [--consul-binary FILE] [--traefik-version V] [--openobserve-version V] [--double-shebang LINE]",
     );
   }
   if (!existsSync(nomadDouble)) throw new Error(`the Nomad double is missing: ${nomadDouble}`);
+  const bundles = await mkdtemp(path.join(os.tmpdir(), "np-double-bundles-"));
+  const bundle = (entry: string, version: string, name: string) =>
+    writeDoubleBundle(entry, path.join(bundles, name), { version, shebang });
   const mirror = await buildMirror(dir, {
     consulBinary: consulBinary ? path.resolve(consulBinary) : ensureConsulBinary(),
     nomadDouble,
     versions: { nomad: nomadVersion },
+    traefik: { version: traefikVersion, binary: await bundle(TRAEFIK_DOUBLE, traefikVersion, "traefik") },
+    openobserve: {
+      version: openobserveVersion,
+      binary: await bundle(OPENOBSERVE_DOUBLE, openobserveVersion, "openobserve"),
+    },
   });
+  await rm(bundles, { recursive: true, force: true });
   for (const f of mirror.files) console.log(path.join(mirror.dir, f));
   console.log(`\nTEST mirror in ${mirror.dir}, signed with TEST key ${mirror.fingerprint}.`);
   console.log(`inventory section (source: dir): ${mirror.artifactsYamlPath}`);
