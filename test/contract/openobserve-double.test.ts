@@ -192,7 +192,7 @@ describe("OpenObserve double (v0.14.7 behaviour)", () => {
       { code: 200, status: [{ name: "my_app", successful: 7, failed: 0 }] },
     ]);
     const ndjson = [
-      '{"level":"info","msg":"x","@timestamp":"' + new Date().toISOString() + '"}',
+      `{"level":"info","msg":"x","@timestamp":"${new Date().toISOString()}"}`,
       "",
       '{"level":"info","Nested":{"Key":1}}',
     ];

@@ -52,7 +52,10 @@ async function openEntryPoint(state, name, ep) {
   server.on("request", (_req, res) => {
     if (closing) res.setHeader("connection", "close");
   });
+  const sockets = new Set();
   const listener = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     socket.once("data", (buf) => {
       socket.pause();
       if (buf[0] === 0x16) return socket.destroy(); // a TLS ClientHello: TLS is not modelled
@@ -79,7 +82,7 @@ async function openEntryPoint(state, name, ep) {
     port: listener.address().port,
     destroy() {
       listener.close();
-      server.closeAllConnections();
+      for (const s of sockets) s.destroy();
     },
     /** TCPEntryPoint.Shutdown. */
     async shutdown() {
@@ -87,11 +90,18 @@ async function openEntryPoint(state, name, ep) {
       if (requestAcceptGraceTimeout > 0) await new Promise((r) => setTimeout(r, requestAcceptGraceTimeout));
       closing = true;
       listener.close();
-      const done = new Promise((r) => server.close(r));
-      server.closeIdleConnections();
+      // The HTTP server never listened itself (the peeking listener hands it the sockets), so the connections
+      // are tracked here: idle ones are closed, busy ones close after their response ("Connection: close").
       const idle = setInterval(() => server.closeIdleConnections(), 100);
-      const timer = setTimeout(() => server.closeAllConnections(), graceTimeOut);
-      await done;
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, graceTimeOut);
+      await new Promise((resolve) => {
+        const check = () => sockets.size === 0 && resolve();
+        for (const s of sockets) s.on("close", check);
+        check();
+      });
       clearInterval(idle);
       clearTimeout(timer);
     },

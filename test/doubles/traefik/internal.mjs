@@ -35,19 +35,22 @@ export function internalServices(state) {
     },
     "acme-http@internal": notFound,
     "api@internal": (req, res) => api(state, req, res),
-    "dashboard@internal": (req, res) => {
-      const body = `<!doctype html><html><head><title>Traefik (np TEST DOUBLE)</title></head><body>
+    "dashboard@internal": (req, res) => dashboardPage(req, res),
+  };
+}
+
+/** The placeholder of the dashboard's index page (the real one is the web UI of webui.FS). */
+function dashboardPage(req, res) {
+  const body = `<!doctype html><html><head><title>Traefik (np TEST DOUBLE)</title></head><body>
 <h1>Traefik dashboard — np TEST DOUBLE</h1>
 <p>This is np's Traefik test double, not Traefik. The real dashboard is a web application; the double serves
 this page at the same place and the same JSON API under <a href="../api/overview">/api/</a>.</p>
 </body></html>\n`;
-      res.writeHead(200, {
-        "content-type": "text/html; charset=utf-8",
-        "content-length": Buffer.byteLength(body),
-      });
-      res.end(req.method === "HEAD" ? undefined : body);
-    },
-  };
+  res.writeHead(200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(req.method === "HEAD" ? undefined : body);
 }
 
 const strip = ({ match, provider, status, using, err, usedBy, ...rest }) => rest;
@@ -78,6 +81,20 @@ function representation(state, kind, name) {
 function api(state, req, res) {
   const url = new URL(req.url, "http://x");
   const base = state.static.api.basePath.replace(/\/$/, "");
+  // With api.dashboard, api@internal also serves the dashboard (pkg/server/service/managerfactory.go +
+  // pkg/api/dashboard/dashboard.go Append): GET <basePath> redirects (302) to <basePath>dashboard/.
+  if (state.static.api.dashboard && req.method === "GET") {
+    if (url.pathname === (base || "/")) {
+      const prefix = String(req.headers["x-forwarded-prefix"] ?? "").replace(/\/$/, "");
+      res.writeHead(302, {
+        location: `${prefix}${base}/dashboard/`,
+        "content-type": "text/html; charset=utf-8",
+      });
+      return res.end();
+    }
+    if (url.pathname === `${base}/dashboard/`) return dashboardPage(req, res);
+    if (url.pathname.startsWith(`${base}/dashboard/`)) return notFound(req, res); // no web assets in the double
+  }
   if (!url.pathname.startsWith(`${base}/api/`)) return notFound(req, res);
   const p = url.pathname.slice(base.length);
   if (req.method !== "GET") {
