@@ -155,12 +155,13 @@ function addServer(item, lb) {
   lb.servers ??= [{}];
   if (!item.address) return "address is missing";
   const s = lb.servers[0];
-  if (s.url) return s.scheme || s.port ? "defining scheme or port is not allowed when URL is defined" : null;
-  const port = s.port ?? item.port;
+  // Server.Port and Server.Scheme have json:"-": tags set them under their Go names.
+  if (s.url) return s.Scheme || s.Port ? "defining scheme or port is not allowed when URL is defined" : null;
+  const port = s.Port ?? item.port;
   if (!port) return "port is missing";
-  const scheme = s.scheme ?? "http";
-  delete s.port;
-  delete s.scheme;
+  const scheme = s.Scheme ?? "http";
+  delete s.Port;
+  delete s.Scheme;
   const host = item.address.includes(":") ? `[${item.address}]` : item.address;
   s.url = `${scheme}://${host}:${port}`;
   return null;
