@@ -255,7 +255,7 @@ describe.skipIf(consulMissing())("Traefik double against a real Consul 1.8.7 age
   it("prints `traefik version` in Traefik's layout", () => {
     const r = spawnSync(process.execPath, [DOUBLE, "version"], { encoding: "utf8" });
     expect(r.stdout).toMatch(
-      /^Version: {6}3\.7\.9\nCodename: {5}langres\nGo version: {3}go1\.26\nBuilt: {8}\S+\nOS\/Arch: {6}linux\/\w+\n\n$/,
+      /^Version: {6}3\.7\.9\nCodename: {5}langres\nGo version: {3}go1\.26\nBuilt: {8}\S+\nOS\/Arch: {6}linux\/\w+\n$/,
     );
   });
 

@@ -134,7 +134,7 @@ async function healthcheck(configFile) {
 }
 
 async function main(argv) {
-  if (argv[0] === "version") return void process.stdout.write(`${versionText()}\n`);
+  if (argv[0] === "version") return void process.stdout.write(versionText()); // template + fmt.Print("\n")
   if (argv[0] === "--help" || argv[0] === "-h") {
     process.stdout.write(
       "traefik (np TEST DOUBLE) [--configFile=FILE] | version | healthcheck [--configFile=FILE]\n",
