@@ -88,7 +88,7 @@ describe("np artifacts fetch --dir", () => {
       [{ product: "nomad", version: "1.10.5", arch: "amd64" }],
       { cacheDir: path.join(work, "cache-airgap") },
     );
-    expect(await readFile(again[0]?.binaryPath ?? "", "utf8")).toContain('const VERSION = "1.10.5";');
+    expect(await readFile(again[0]?.binaryPath ?? "", "utf8")).toMatch(/\bVERSION = "1\.10\.5";/);
   });
 
   it("--arch and --json: lists the files as data", () => {
