@@ -105,7 +105,7 @@ describe("requestsFor", () => {
       host("e", ["edge"]),
       host("o", ["observe"]),
     ],
-    versions: { nomad: "1.10.5", consul: "1.8.7", traefik: "3.7.9", openobserve: "0.14.7" },
+    versions: { nomad: "1.10.5", consul: "1.8.7", traefik: "3.7.9", openobserve: "0.14.7", node: "24.22.3" },
   };
   const arch = (name: string) => (name === "arm" ? "arm64" : "amd64");
 

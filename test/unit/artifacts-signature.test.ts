@@ -30,7 +30,7 @@ describe("SHA256SUMS signature checking (skipped when the reference fixtures are
   });
 
   it("the built-in key is HashiCorp's release key C874 011F … 72D7 468F", async () => {
-    const keys = await loadTrustedKeys([]);
+    const keys = await loadTrustedKeys("hashicorp", []);
     expect(keys.map(fingerprintOf)).toEqual([HASHICORP_RELEASE_KEY_FINGERPRINT]);
     expect(HASHICORP_RELEASE_KEY_FINGERPRINT).toBe("C874011F0AB405110D02105534365D9472D7468F");
     const published = await openpgp.readKey({
@@ -40,13 +40,13 @@ describe("SHA256SUMS signature checking (skipped when the reference fixtures are
   });
 
   it("the test-key-signed layout verifies when the test key is trusted (plain and key-suffixed .sig)", async () => {
-    const keys = await loadTrustedKeys([TEST_KEY]);
+    const keys = await loadTrustedKeys("hashicorp", [TEST_KEY]);
     expect(await verifyChecksumsSignature(SUMS_NAME, sums, [sig], keys)).toBe(sig.name);
     expect(await verifyChecksumsSignature(SUMS_NAME, sums, [suffixed], keys)).toBe(suffixed.name);
   });
 
   it("FAILS with HashiCorp's key alone, naming the SHA256SUMS file, the keys tried and the signer", async () => {
-    const keys = await loadTrustedKeys([]);
+    const keys = await loadTrustedKeys("hashicorp", []);
     const err = await verifyChecksumsSignature(SUMS_NAME, sums, [suffixed, sig], keys).catch(
       (e: unknown) => e,
     );
@@ -59,7 +59,7 @@ describe("SHA256SUMS signature checking (skipped when the reference fixtures are
   });
 
   it("a tampered SHA256SUMS fails even with the right key", async () => {
-    const keys = await loadTrustedKeys([TEST_KEY]);
+    const keys = await loadTrustedKeys("hashicorp", [TEST_KEY]);
     const text = sums.toString("utf8");
     const tampered = Buffer.from(text.replace(/^87a881f7/, "00000000"));
     expect(tampered.equals(sums)).toBe(false);
@@ -69,7 +69,7 @@ describe("SHA256SUMS signature checking (skipped when the reference fixtures are
   });
 
   it("garbage in place of a signature is refused, not crashed on", async () => {
-    const keys = await loadTrustedKeys([TEST_KEY]);
+    const keys = await loadTrustedKeys("hashicorp", [TEST_KEY]);
     const junk = { name: `${SUMS_NAME}.sig`, data: Buffer.from("<html>404</html>") };
     await expect(verifyChecksumsSignature(SUMS_NAME, sums, [junk], keys)).rejects.toThrow(
       /not an OpenPGP signature/,
@@ -79,8 +79,12 @@ describe("SHA256SUMS signature checking (skipped when the reference fixtures are
   it("an unreadable or non-key trusted_keys file is an input error naming the file", async () => {
     const bad = path.join(tmp, "bad.asc");
     await writeFile(bad, "not a key\n");
-    await expect(loadTrustedKeys([bad])).rejects.toThrow(InputError);
-    await expect(loadTrustedKeys([bad])).rejects.toThrow(`${bad} is not an armored PGP public key`);
-    await expect(loadTrustedKeys([path.join(tmp, "missing.asc")])).rejects.toThrow("cannot read");
+    await expect(loadTrustedKeys("hashicorp", [bad])).rejects.toThrow(InputError);
+    await expect(loadTrustedKeys("hashicorp", [bad])).rejects.toThrow(
+      `${bad} is not an armored PGP public key`,
+    );
+    await expect(loadTrustedKeys("hashicorp", [path.join(tmp, "missing.asc")])).rejects.toThrow(
+      "cannot read",
+    );
   });
 });
