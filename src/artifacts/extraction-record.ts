@@ -45,12 +45,19 @@ export async function proofOf(file: string): Promise<string | undefined> {
   }
 }
 
-/** True while `file` is exactly as it was when `proof` was taken (and the proof was not taken within a tick). */
-export async function isUnchanged(file: string, proof: string, record: ExtractionRecord): Promise<boolean> {
+/**
+ * Whether `file` is as it was when `proof` was taken: "unchanged"; "unsettled" when the proof holds but was taken
+ * within a clock tick of the file's last change (the file must be hashed once more); else "changed".
+ */
+export async function proofHolds(
+  file: string,
+  proof: string,
+  record: ExtractionRecord,
+): Promise<"unchanged" | "unsettled" | "changed"> {
   const now = await proofOf(file);
-  if (now !== proof) return false;
+  if (now !== proof) return "changed";
   const ctimeNs = BigInt(proof.slice(proof.lastIndexOf(":") + 1));
-  return BigInt(record.recordedAtNs) - ctimeNs >= SETTLE_NS;
+  return BigInt(record.recordedAtNs) - ctimeNs >= SETTLE_NS ? "unchanged" : "unsettled";
 }
 
 /** Reads the record beside `binaryPath`. */

@@ -1,10 +1,10 @@
-import { chmod, readFile, rm } from "node:fs/promises";
+import { chmod, readFile, rm, stat } from "node:fs/promises";
 import { OperationError } from "../errors.js";
 import { cachePath, fileSize, writeFileAtomic } from "./cache.js";
 import { checksumMismatch, expectedSha256, hashFile, sha256Hex } from "./checksums.js";
 import { downloadToFile, MissingArtifactFile } from "./download.js";
 import { extractBinary } from "./extract.js";
-import { isUnchanged, type RecordRead, recordPathOf, writeRecord } from "./extraction-record.js";
+import { proofHolds, type RecordRead, recordPathOf, writeRecord } from "./extraction-record.js";
 import { formatSize } from "./format-size.js";
 import { binaryName, describeLocation, locate, type ReleaseFiles, releaseFiles } from "./layout.js";
 import type { ArtifactRequest, FetchedArtifact } from "./types.js";
@@ -60,7 +60,7 @@ export async function verifiedArchive(
       r &&
       r.archive.path === file &&
       r.archive.sha256 === expected &&
-      (await isUnchanged(file, r.archive.proof, r))
+      (await proofHolds(file, r.archive.proof, r)) === "unchanged"
     )
       return { ...local, proven: true };
     const actual = (await hashFile(file)).sha256;
@@ -116,11 +116,18 @@ export async function extractToCache(
     ...(local.url && { archiveUrl: local.url }),
   });
   const r = record.kind === "ok" ? record.record : undefined;
-  if (r && r.archive.sha256 === local.sha256 && (await isUnchanged(binaryPath, r.binary.proof, r))) {
-    // Re-record the archive's proof when it had to be hashed (touched, copied, or another source's folder).
-    if (!local.proven) await writeRecord(binaryPath, local, r.binary);
+  const held =
+    r && r.archive.sha256 === local.sha256 ? await proofHolds(binaryPath, r.binary.proof, r) : "changed";
+  // A proof taken right after the write (the run that extracted it) is checked once by hashing the executable.
+  const same =
+    held === "unchanged" ||
+    (held === "unsettled" && (await hashFile(binaryPath)).sha256 === r?.binary.sha256);
+  if (r && same) {
+    // Re-record when anything had to be hashed, so the next run needs no hashing.
+    if (!local.proven || held === "unsettled") await writeRecord(binaryPath, local, r.binary);
     return artifact(r.binary.sha256, r.binary.size);
   }
+  ctx.progress(`${files.archive}: extracting ${files.entry}`);
   const binary = extractBinary(files, await readVerified(local, files));
   const binarySha256 = sha256Hex(binary);
   await storeBinary(ctx.warn, binaryPath, binary, binarySha256, record, local.sha256);
@@ -152,8 +159,9 @@ export async function storeBinary(
     warn(corruptCache(binaryPath, rebuild));
   else if (r && sameArchive && r.binary.sha256 !== sha256)
     warn(corruptCache(recordPathOf(binaryPath), rebuild));
-  if (existing === sha256) await chmod(binaryPath, 0o755);
-  else await writeFileAtomic(binaryPath, binary, 0o755);
+  if (existing !== sha256) await writeFileAtomic(binaryPath, binary, 0o755);
+  // chmod changes the ctime even when the mode stays: only when needed, so the proof taken next still holds.
+  else if (((await stat(binaryPath)).mode & 0o777) !== 0o755) await chmod(binaryPath, 0o755);
 }
 
 /** Reads an archive and checks its sha256 again: the bytes used are the bytes verified. */

@@ -57,8 +57,13 @@ export async function verifiedChecksums(
     } catch (err) {
       if (!(err instanceof OperationError)) throw err;
       // Damaged, or (the same name) fetched from a source whose key is no longer trusted: fetched again either way.
+      const sigs: string[] = [];
+      for (const name of files.signatures) if (await readCached(cached(name))) sigs.push(cached(name));
       ctx.warn(
-        `local cache at ${cached(files.checksums)} is corrupt or signed by a key not trusted now: re-fetching it`,
+        sigs.length === 0
+          ? `local cache at ${cached(files.checksums)} is corrupt (its signature is missing): re-fetching it`
+          : `local cache at ${cached(files.checksums)} (with ${sigs.join(", ")}) is corrupt or signed by a key ` +
+              "not trusted now: re-fetching it",
       );
     }
   }

@@ -78,7 +78,7 @@ fi
 sum=$(sha256sum "$tmp") || exit 1
 sum=\${sum%% *}
 if [ "$sum" != "$7" ]; then printf '%s\\n' "$sum"; exit ${EXIT_SHA_MISMATCH}; fi
-chown "$2:$3" "$tmp" && chmod "$1" "$tmp" && mv -f "$tmp" "$5"`;
+chown "$2:$3" "$tmp" && chmod "$1" "$tmp" && mv -fT "$tmp" "$5"`;
 
 /** What an upload installs, for messages. */
 export interface InstallTarget {

@@ -113,10 +113,9 @@ function removeStaleStaged(conn: SshConnection, log?: (message: string) => void)
         asRoot(shInline(REMOVE_STALE_STAGED_SCRIPT, [RUN_ID]), conn.endpoint.ssh.user),
       );
       const removed = r.stdout.split("\n").filter(Boolean);
+      const files = removed.length === 1 ? "the file" : `the ${removed.length} files`;
       if (removed.length > 0)
-        log?.(
-          `removed ${removed.length} file(s) an interrupted np run left in ${STAGING_DIR}: ${removed.join(", ")}`,
-        );
+        log?.(`removed ${files} an interrupted np run left in ${STAGING_DIR}: ${removed.join(", ")}`);
     })();
     cleaned.set(conn, done);
     done.catch(() => cleaned.delete(conn));

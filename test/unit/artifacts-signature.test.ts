@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import * as openpgp from "openpgp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HASHICORP_RELEASE_KEY_FINGERPRINT } from "../../src/artifacts/hashicorp-release-key.js";
+import { NODEJS_RELEASE_KEYS } from "../../src/artifacts/nodejs-release-keys.js";
 import { fingerprintOf, loadTrustedKeys, verifyChecksumsSignature } from "../../src/artifacts/signature.js";
 import { InputError, OperationError } from "../../src/errors.js";
 
@@ -37,6 +38,30 @@ describe("SHA256SUMS signature checking (skipped when the reference fixtures are
       armoredKey: readFileSync(path.join(REF, "hashicorp-security-pubkey.asc"), "utf8"),
     });
     expect(fingerprintOf(published)).toBe(HASHICORP_RELEASE_KEY_FINGERPRINT);
+  });
+
+  it("the Node.js keys are the 9 active releasers' primary keys, each with the fingerprint it is listed under", async () => {
+    const keys = await loadTrustedKeys("nodejs", []);
+    expect(keys.map(fingerprintOf)).toEqual(NODEJS_RELEASE_KEYS.map((k) => k.fingerprint));
+    expect(NODEJS_RELEASE_KEYS.map((k) => k.fingerprint)).toEqual([
+      "5BE8A3F6C8A5C01D106C0AD820B1A390B168D356", // Antoine du Hamel
+      "DD792F5973C6DE52C432CBDAC77ABFA00DDBF2B7", // Juan José Arboleda
+      "CC68F5A3106FF448322E48ED27F5E38D5B0A215F", // Marco Ippolito
+      "8FCCA13FEF1D0C2E91008E09770F7A9A5AE15600", // Michaël Zasso
+      "890C08DB8579162FEE0DF9DB8BEAB4DFCF555EF4", // Rafael Gonzaga
+      "C82FA3AE1CBEDC6BE46B9360C43CEC45C17AB93C", // Richard Lau
+      "108F52B48DB57BB0CC439B2997B01419BD92F80A", // Ruy Adorno
+      "655F3B5C1FB3FA8D1A0CA6BDE4A7D232B936D2FD", // Stewart X Addison
+      "A363A499291CBBC940DD62E41F10027AF002F8B0", // Ulises Gascón
+    ]);
+    for (const [i, k] of keys.entries())
+      expect(k.getUserIDs().join(" ")).toContain(NODEJS_RELEASE_KEYS[i]?.name.replace(/^.* </, "<"));
+    // Neither vendor's keys vouch for the other's checksums.
+    expect(keys.map(fingerprintOf)).not.toContain(HASHICORP_RELEASE_KEY_FINGERPRINT);
+    const err = await verifyChecksumsSignature(SUMS_NAME, sums, [sig], keys).catch((e: unknown) => e);
+    expect((err as Error).message).toContain(
+      `tried ${NODEJS_RELEASE_KEYS.map((k) => k.fingerprint).join(", ")})`,
+    );
   });
 
   it("the test-key-signed layout verifies when the test key is trusted (plain and key-suffixed .sig)", async () => {
