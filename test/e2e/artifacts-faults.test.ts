@@ -68,7 +68,7 @@ describe.skipIf(skipReason !== null)(
       console.log(
         `--- ${title}\n${text
           .split("\n")
-          .filter((l) => /warning:|error:|hint:|node2:/.test(l))
+          .filter((l) => /warning:|error:|hint:|node2|^ {3}/.test(l))
           .join("\n")}`,
       );
 
