@@ -39,11 +39,22 @@ export function expectedSha256(files: ReleaseFiles, text: string): string {
   return hash;
 }
 
-/** The refusal when an archive's hash differs from its checksums file: names the file and both hashes. */
-export function checksumMismatch(files: ReleaseFiles, actual: string, expected: string): OperationError {
+/**
+ * The refusal when an archive's hash differs from its checksums file: names the file and both hashes. `inFolder`
+ * is the file's path when it is the user's own (`source: dir`): np never changes or deletes that folder.
+ */
+export function checksumMismatch(
+  files: ReleaseFiles,
+  actual: string,
+  expected: string,
+  inFolder?: string,
+): OperationError {
   return new OperationError(
     `${files.archive}: sha256 is ${actual} but ${files.checksums} says ${expected}; refusing to install it`,
-    "the file was corrupted or tampered with and was not kept; fetch again, or check the mirror",
+    inFolder
+      ? `the file is corrupt or was tampered with; it is still at ${inFolder} (np never changes artifacts.dir): ` +
+          "replace it with a good copy, e.g. from `np artifacts fetch --dir DIR` on a machine with internet access"
+      : "the file was corrupted or tampered with and was not kept; fetch again, or check the mirror",
   );
 }
 

@@ -4,159 +4,180 @@ import { cachePath, fileSize, writeFileAtomic } from "./cache.js";
 import { checksumMismatch, expectedSha256, hashFile, sha256Hex } from "./checksums.js";
 import { downloadToFile, MissingArtifactFile } from "./download.js";
 import { extractBinary } from "./extract.js";
+import { proofHolds, type RecordRead, recordPathOf, writeRecord } from "./extraction-record.js";
 import { formatSize } from "./format-size.js";
-import { locate, type ReleaseFiles, releaseFiles } from "./layout.js";
+import { binaryName, describeLocation, locate, type ReleaseFiles, releaseFiles } from "./layout.js";
 import type { ArtifactRequest, FetchedArtifact } from "./types.js";
 import type { FetchContext, VerifiedChecksums } from "./verified-checksums.js";
 
-/** An archive on local disk; `sha256` is set when it was just hashed and matched its checksums line. */
+/** An archive on local disk whose sha256 matched its verified checksums line. */
 export interface LocalArchive {
   path: string;
-  sha256?: string;
+  sha256: string;
+  /** It was not hashed in this run: the record's proof showed it unchanged since it was. */
+  proven: boolean;
+  /** Where it is downloaded from (not for `source: dir`). */
+  url?: string;
+}
+
+/** The cached executable of a request: `<cache>/<product>/<version>/<archive stem>/<name>`. */
+export function binaryPathFor(cacheDir: string, req: ArtifactRequest): string {
+  const files = releaseFiles(req);
+  return cachePath(cacheDir, req.product, req.version, archiveStem(files), binaryName(files));
+}
+
+/** The message for a cache entry np found damaged and rebuilds. */
+export function corruptCache(
+  file: string,
+  action: "re-fetching it" | "rebuilding it from the verified archive",
+) {
+  return `local cache at ${file} is corrupt: ${action}`;
 }
 
 /**
  * Makes sure the archive of `req` is on local disk and matches its verified checksums: the `dir` source's own
- * file, or a cached copy (downloaded again when it does not match).
+ * file, or a cached copy (downloaded again, with a warning, when it is corrupt). The archive is hashed unless the
+ * extraction record proves it unchanged since it was.
  */
 export async function verifiedArchive(
   ctx: FetchContext,
   req: ArtifactRequest,
   sums: VerifiedChecksums,
+  record: RecordRead,
 ): Promise<LocalArchive> {
   const files = releaseFiles(req);
   const expected = expectedSha256(files, sums.text);
   const location = locate(ctx.settings, req.product, req.version, files.archive);
-  if (location.kind === "file") {
-    if ((await fileSize(location.path)) === undefined)
-      throw new MissingArtifactFile(
-        `not found: ${location.path}`,
-        "fill the folder with `np artifacts fetch --dir DIR` on a machine that has internet access",
-      );
-    return { path: location.path };
-  }
-  const cached = cachePath(ctx.cacheDir, req.product, req.version, files.archive);
-  if ((await fileSize(cached)) !== undefined) {
-    if ((await hashFile(cached)).sha256 === expected) {
-      ctx.progress(`${files.archive}: in the cache, sha256 matches ${files.checksums}`);
-      return { path: cached, sha256: expected };
+  const file =
+    location.kind === "file"
+      ? location.path
+      : cachePath(ctx.cacheDir, req.product, req.version, files.archive);
+  const url = location.kind === "url" ? location.url : undefined;
+  const local = { path: file, sha256: expected, ...(url && { url }) };
+  if ((await fileSize(file)) !== undefined) {
+    const r = record.kind === "ok" ? record.record : undefined;
+    if (
+      r &&
+      r.archive.path === file &&
+      r.archive.sha256 === expected &&
+      (await proofHolds(file, r.archive.proof, r)) === "unchanged"
+    )
+      return { ...local, proven: true };
+    const actual = (await hashFile(file)).sha256;
+    if (actual === expected) {
+      ctx.progress(`${files.archive}: sha256 matches ${files.checksums}`);
+      return { ...local, proven: false };
     }
-    ctx.progress(`${files.archive}: the cached copy does not match ${files.checksums}; downloading it again`);
-    await rm(cached, { force: true });
+    if (!url) throw checksumMismatch(files, actual, expected, file);
+    if (r?.archive.path === file && r.archive.sha256 === actual)
+      ctx.progress(
+        `${files.archive}: the cached copy was verified against another ${files.checksums}; downloading it again`,
+      );
+    else ctx.warn(corruptCache(file, "re-fetching it"));
+    await rm(file, { force: true });
+  } else if (!url) {
+    throw new MissingArtifactFile(
+      `not found: ${file}`,
+      "fill the folder with `np artifacts fetch --dir DIR` on a machine that has internet access",
+    );
   }
-  ctx.progress(`downloading ${location.url}`);
-  const { size } = await downloadToFile(location.url, cached, ctx, (actual) => {
+  ctx.progress(`downloading ${describeLocation(location)}`);
+  const { size } = await downloadToFile(url, file, ctx, (actual) => {
     if (actual !== expected) throw checksumMismatch(files, actual, expected);
   });
   ctx.progress(`${files.archive}: downloaded ${formatSize(size)}, sha256 matches ${files.checksums}`);
-  return { path: cached, sha256: expected };
+  return { ...local, proven: false };
 }
 
 /**
- * Reads the archive, checks its sha256 once more (the bytes extracted are the bytes verified), and puts its
- * executable in the cache (rewritten only when it differs). A record beside the executable remembers which
- * verified archive it came from: while the archive still matches its checksums and the executable is unchanged
- * (size and mtime), a later run skips extracting it again, which keeps a no-op `np up` fast.
+ * Puts the archive's executable in the cache and returns the verified artifact. While the extraction record
+ * proves the executable unchanged since it was extracted from this very archive, nothing is read or hashed (a
+ * no-op `np up` stays fast); otherwise the archive is read, hashed once more (the bytes extracted are the bytes
+ * verified), and the executable rewritten when it differs, with a warning when the cache held a wrong one.
  */
 export async function extractToCache(
   ctx: FetchContext,
   req: ArtifactRequest,
   sums: VerifiedChecksums,
   local: LocalArchive,
+  record: RecordRead,
 ): Promise<FetchedArtifact> {
   const files = releaseFiles(req);
-  const expected = expectedSha256(files, sums.text);
-  const archivePath = local.path;
-  const binaryPath = cachePath(ctx.cacheDir, req.product, req.version, archiveStem(files), files.entry);
-  const extracted = await readExtraction(binaryPath, expected);
-  if (extracted) {
-    const archiveSha256 = local.sha256 ?? (await hashFile(archivePath)).sha256;
-    if (archiveSha256 !== expected) throw checksumMismatch(files, archiveSha256, expected);
-    const { binarySha256, binarySize } = extracted;
-    return fetchedArtifact(req, sums, { archivePath, archiveSha256, binaryPath, binarySha256, binarySize });
-  }
-  let archive: Uint8Array;
-  try {
-    archive = await readFile(archivePath);
-  } catch (err) {
-    throw new OperationError(`cannot read ${archivePath}: ${(err as Error).message}`);
-  }
-  const archiveSha256 = sha256Hex(archive);
-  if (archiveSha256 !== expected) throw checksumMismatch(files, archiveSha256, expected);
-  const binary = extractBinary(files, archive);
-  const binarySha256 = sha256Hex(binary);
-  if (await sameFile(binaryPath, binary.length, binarySha256)) await chmod(binaryPath, 0o755);
-  else await writeFileAtomic(binaryPath, binary, 0o755);
-  await writeExtraction(binaryPath, { archiveSha256, binarySha256, binarySize: binary.length });
-  return fetchedArtifact(req, sums, {
-    archivePath,
-    archiveSha256,
+  const binaryPath = binaryPathFor(ctx.cacheDir, req);
+  const artifact = (binarySha256: string, binarySize: number): FetchedArtifact => ({
+    ...req,
+    archivePath: local.path,
+    archiveSha256: local.sha256,
     binaryPath,
     binarySha256,
-    binarySize: binary.length,
-  });
-}
-
-function fetchedArtifact(
-  req: ArtifactRequest,
-  sums: VerifiedChecksums,
-  f: {
-    archivePath: string;
-    archiveSha256: string;
-    binaryPath: string;
-    binarySha256: string;
-    binarySize: number;
-  },
-): FetchedArtifact {
-  return {
-    ...req,
-    archivePath: f.archivePath,
-    archiveSha256: f.archiveSha256,
-    binaryPath: f.binaryPath,
-    binarySha256: f.binarySha256,
-    binarySize: f.binarySize,
+    binarySize,
     checksumsPath: sums.path,
     ...(sums.signaturePath && { signaturePath: sums.signaturePath }),
-  };
+    ...(local.url && { archiveUrl: local.url }),
+  });
+  const r = record.kind === "ok" ? record.record : undefined;
+  const held =
+    r && r.archive.sha256 === local.sha256 ? await proofHolds(binaryPath, r.binary.proof, r) : "changed";
+  // A proof taken right after the write (the run that extracted it) is checked once by hashing the executable.
+  const same =
+    held === "unchanged" ||
+    (held === "unsettled" && (await hashFile(binaryPath)).sha256 === r?.binary.sha256);
+  if (r && same) {
+    // Re-record when anything had to be hashed, so the next run needs no hashing.
+    if (!local.proven || held === "unsettled") await writeRecord(binaryPath, local, r.binary);
+    return artifact(r.binary.sha256, r.binary.size);
+  }
+  ctx.progress(`${files.archive}: extracting ${files.entry}`);
+  const binary = extractBinary(files, await readVerified(local, files));
+  const binarySha256 = sha256Hex(binary);
+  await storeBinary(ctx.warn, binaryPath, binary, binarySha256, record, local.sha256);
+  await writeRecord(binaryPath, local, { sha256: binarySha256, size: binary.length });
+  return artifact(binarySha256, binary.length);
+}
+
+/**
+ * Writes the verified executable into the cache unless the file there already holds exactly these bytes, and
+ * names what was wrong when the cache held something else: an unreadable record, an executable that differs
+ * from its archive's, or a record whose sha256 is not the executable's.
+ */
+export async function storeBinary(
+  warn: (message: string) => void,
+  binaryPath: string,
+  binary: Uint8Array,
+  sha256: string,
+  record: RecordRead,
+  archiveSha256: string,
+): Promise<void> {
+  const existing =
+    (await fileSize(binaryPath)) === undefined ? undefined : (await hashFile(binaryPath)).sha256;
+  const r = record.kind === "ok" ? record.record : undefined;
+  // A record of another archive (another source, or another build of the same version) is not damage.
+  const sameArchive = !r || r.archive.sha256 === archiveSha256;
+  const rebuild = "rebuilding it from the verified archive" as const;
+  if (record.kind === "corrupt") warn(corruptCache(recordPathOf(binaryPath), rebuild));
+  else if (existing !== undefined && existing !== sha256 && sameArchive)
+    warn(corruptCache(binaryPath, rebuild));
+  else if (r && sameArchive && r.binary.sha256 !== sha256)
+    warn(corruptCache(recordPathOf(binaryPath), rebuild));
+  if (existing !== sha256) await writeFileAtomic(binaryPath, binary, 0o755);
+  // chmod changes the ctime even when the mode stays: only when needed, so the proof taken next still holds.
+  else if (((await stat(binaryPath)).mode & 0o777) !== 0o755) await chmod(binaryPath, 0o755);
+}
+
+/** Reads an archive and checks its sha256 again: the bytes used are the bytes verified. */
+export async function readVerified(local: { path: string; sha256: string }, files: ReleaseFiles) {
+  let archive: Uint8Array;
+  try {
+    archive = await readFile(local.path);
+  } catch (err) {
+    throw new OperationError(`cannot read ${local.path}: ${(err as Error).message}`);
+  }
+  const actual = sha256Hex(archive);
+  if (actual !== local.sha256) throw checksumMismatch(files, actual, local.sha256);
+  return archive;
 }
 
 /** `nomad_1.10.5_linux_amd64.zip` → `nomad_1.10.5_linux_amd64`: one cache folder per extracted archive. */
 function archiveStem(files: ReleaseFiles): string {
   return files.archive.replace(/\.(zip|tar\.gz)$/, "");
-}
-
-async function sameFile(file: string, size: number, sha256: string): Promise<boolean> {
-  if ((await fileSize(file)) !== size) return false;
-  return (await hashFile(file)).sha256 === sha256;
-}
-
-/** What the record beside an extracted executable says. */
-interface Extraction {
-  archiveSha256: string;
-  binarySha256: string;
-  binarySize: number;
-  binaryMtimeMs: number;
-}
-
-const recordOf = (binaryPath: string) => `${binaryPath}.extracted.json`;
-
-/** The record of an earlier extraction of this archive, if the executable is still as it was written. */
-async function readExtraction(binaryPath: string, archiveSha256: string): Promise<Extraction | null> {
-  try {
-    const record = JSON.parse(await readFile(recordOf(binaryPath), "utf8")) as Extraction;
-    const st = await stat(binaryPath);
-    const same =
-      record.archiveSha256 === archiveSha256 &&
-      st.size === record.binarySize &&
-      st.mtimeMs === record.binaryMtimeMs;
-    return same && (st.mode & 0o777) === 0o755 ? record : null;
-  } catch {
-    return null;
-  }
-}
-
-async function writeExtraction(binaryPath: string, e: Omit<Extraction, "binaryMtimeMs">): Promise<void> {
-  const { mtimeMs } = await stat(binaryPath);
-  const record: Extraction = { ...e, binaryMtimeMs: mtimeMs };
-  await writeFileAtomic(recordOf(binaryPath), new TextEncoder().encode(`${JSON.stringify(record)}\n`), 0o644);
 }

@@ -3,8 +3,9 @@ import { InputError, Interrupted, NpError, OperationError } from "../errors.js";
 import { Semaphore } from "../remote/semaphore.js";
 import { defaultCacheDir } from "./cache.js";
 import { createHttpClient } from "./download.js";
-import { extractToCache, verifiedArchive } from "./fetch-one.js";
-import { releaseFiles } from "./layout.js";
+import { readRecord } from "./extraction-record.js";
+import { binaryPathFor, extractToCache, verifiedArchive } from "./fetch-one.js";
+import { releaseFiles, type Signer } from "./layout.js";
 import { uniqueRequests } from "./requests.js";
 import { loadTrustedKeys } from "./signature.js";
 import type { ArtifactRequest, ArtifactsSettings, FetchedArtifact, FetchOptions } from "./types.js";
@@ -26,17 +27,23 @@ export async function fetchArtifacts(
 ): Promise<FetchedArtifact[]> {
   const unique = uniqueRequests(requests);
   const http = createHttpClient();
-  let keys: Promise<PublicKey[]> | undefined;
+  const keys = new Map<Signer, Promise<PublicKey[]>>();
+  const progress = opts.onProgress ?? (() => {});
   const ctx: FetchContext = {
     settings: artifacts,
     cacheDir: opts.cacheDir ?? defaultCacheDir(),
     http,
     ...(opts.signal && { signal: opts.signal }),
-    keys: () => {
-      keys ??= loadTrustedKeys(artifacts.trustedKeys);
-      return keys;
+    keys: (signer) => {
+      let loaded = keys.get(signer);
+      if (!loaded) {
+        loaded = loadTrustedKeys(signer, artifacts.trustedKeys);
+        keys.set(signer, loaded);
+      }
+      return loaded;
     },
-    progress: opts.onProgress ?? (() => {}),
+    progress,
+    warn: opts.onWarning ?? progress,
   };
   const downloads = new Semaphore(PARALLEL_DOWNLOADS);
   const extraction = new Semaphore(1);
@@ -54,8 +61,9 @@ export async function fetchArtifacts(
     const settled = await Promise.allSettled(
       unique.map(async (req) => {
         const sums = await checksumsOf(req);
-        const archive = await downloads.use(() => verifiedArchive(ctx, req, sums));
-        return extraction.use(() => extractToCache(ctx, req, sums, archive));
+        const record = await readRecord(binaryPathFor(ctx.cacheDir, req));
+        const archive = await downloads.use(() => verifiedArchive(ctx, req, sums, record));
+        return extraction.use(() => extractToCache(ctx, req, sums, archive, record));
       }),
     );
     if (opts.signal?.aborted) throw new Interrupted();

@@ -5,21 +5,38 @@ import type { Arch, ArtifactRequest, ArtifactsSettings, Product } from "./types.
 /** Default base URL of HashiCorp's release site (source `releases`). */
 export const HASHICORP_RELEASES_URL = "https://releases.hashicorp.com";
 
+/** Node.js release downloads (source `releases`). */
+export const NODEJS_DIST_URL = "https://nodejs.org/dist";
+
 /** Key-suffixed signature name HashiCorp publishes beside the plain `.sig` (its key's short ID). */
 export const HASHICORP_KEY_SUFFIX = "72D7468F";
 
+/** Whose release keys sign a product's checksums file (none for Traefik and OpenObserve). */
+export type Signer = "hashicorp" | "nodejs";
+
 /** The files of one release of one product, as the vendor names them. */
 export interface ReleaseFiles {
-  /** The archive for this arch: a zip (HashiCorp) or a tar.gz (Traefik, OpenObserve). */
+  /** The archive for this arch: a zip (HashiCorp) or a tar.gz (Traefik, OpenObserve, Node.js). */
   archive: string;
   archiveKind: "zip" | "tar.gz";
-  /** The executable's name inside the archive (and in the cache). */
+  /** The executable's path inside the archive (Node.js: `node-v<v>-linux-<arch>/bin/node`). */
   entry: string;
   /** The checksums file: `<sha256>  <file>` lines, or (OpenObserve) only the hex hash of the archive. */
   checksums: string;
   checksumsKind: "sums" | "single";
-  /** Detached signatures of the checksums file, in the order they are tried (HashiCorp only). */
+  /** Detached signatures of the checksums file, in the order they are tried (signed products only). */
   signatures: string[];
+  signer?: Signer;
+}
+
+/** The executable's name in the cache: the last part of its path in the archive. */
+export function binaryName(files: ReleaseFiles): string {
+  return files.entry.slice(files.entry.lastIndexOf("/") + 1);
+}
+
+/** Node.js names its x86-64 builds `x64`; every other vendor np installs says `amd64`. */
+export function nodeArch(arch: Arch): string {
+  return arch === "amd64" ? "x64" : arch;
 }
 
 /** Where a file is read from: a URL (releases, mirror) or a local path (dir). */
@@ -41,6 +58,21 @@ export function releaseFiles({ product, version, arch }: ArtifactRequest): Relea
       checksums: sums,
       checksumsKind: "sums",
       signatures: [`${sums}.${HASHICORP_KEY_SUFFIX}.sig`, `${sums}.sig`],
+      signer: "hashicorp",
+    };
+  }
+  if (product === "node") {
+    // Node publishes .tar.gz beside .tar.xz, both listed in the same signed SHASUMS256.txt: np reads the .tar.gz
+    // (gzip needs no extra library).
+    const top = `node-v${version}-linux-${nodeArch(arch)}`;
+    return {
+      archive: `${top}.tar.gz`,
+      archiveKind: "tar.gz",
+      entry: `${top}/bin/node`,
+      checksums: "SHASUMS256.txt",
+      checksumsKind: "sums",
+      signatures: ["SHASUMS256.txt.sig"],
+      signer: "nodejs",
     };
   }
   if (product === "traefik") {
@@ -94,6 +126,7 @@ export function releaseUrl(product: Product, version: string, file: string): str
     return `https://github.com/traefik/traefik/releases/download/v${version}/${file}`;
   if (product === "openobserve")
     return `https://downloads.openobserve.ai/releases/openobserve/v${version}/${file}`;
+  if (product === "node") return `${NODEJS_DIST_URL}/v${version}/${file}`;
   return new URL(`${product}/${version}/${file}`, withSlash(HASHICORP_RELEASES_URL)).href;
 }
 

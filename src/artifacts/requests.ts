@@ -4,13 +4,17 @@ import { PRODUCTS } from "./types.js";
 
 /** Options of `requestsFor`. */
 export interface RequestsOptions {
-  /** Products to include; default consul and nomad (Traefik and OpenObserve come with their own phases). */
+  /**
+   * Products to include; default consul and nomad (Traefik, OpenObserve and the Node.js runtime come with their
+   * own components).
+   */
   include?: readonly Product[];
 }
 
 /**
- * The binaries the inventory's hosts need: consul on every host, nomad on servers and clients, traefik on edge
- * hosts and openobserve on the observe host (the last two only when included). One request per product and arch.
+ * The binaries the inventory's hosts need: consul and node (np-agent's runtime) on every host, nomad on servers
+ * and clients, traefik on edge hosts and openobserve on the observe host (all but consul and nomad only when
+ * included). One request per product and arch.
  */
 export function requestsFor(
   inv: Pick<Inventory, "hosts" | "versions">,
@@ -21,7 +25,7 @@ export function requestsFor(
   const wanted: ArtifactRequest[] = [];
   for (const host of inv.hosts) {
     const arch = archOfHost(host.name);
-    const needs = new Set<Product>(["consul"]);
+    const needs = new Set<Product>(["consul", "node"]);
     if (host.roles.includes("server") || host.roles.includes("client")) needs.add("nomad");
     if (host.roles.includes("edge")) needs.add("traefik");
     if (host.roles.includes("observe")) needs.add("openobserve");

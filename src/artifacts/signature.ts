@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import * as openpgp from "openpgp";
 import { InputError, OperationError } from "../errors.js";
 import { HASHICORP_RELEASE_KEY } from "./hashicorp-release-key.js";
+import type { Signer } from "./layout.js";
+import { NODEJS_RELEASE_KEYS } from "./nodejs-release-keys.js";
 
 /** A detached signature file, by name (as published) and content. */
 export interface SignatureFile {
@@ -9,9 +11,22 @@ export interface SignatureFile {
   data: Uint8Array;
 }
 
-/** HashiCorp's release key plus every key in `files` (armored public keys, e.g. artifacts.trusted_keys). */
-export async function loadTrustedKeys(files: readonly string[]): Promise<openpgp.PublicKey[]> {
-  const keys = await openpgp.readKeys({ armoredKeys: HASHICORP_RELEASE_KEY });
+/** The armored release keys built into np, per vendor. */
+const VENDOR_KEYS: Record<Signer, readonly string[]> = {
+  hashicorp: [HASHICORP_RELEASE_KEY],
+  nodejs: NODEJS_RELEASE_KEYS.map((k) => k.armored),
+};
+
+/**
+ * The keys trusted for one vendor's checksums: its release keys built into np (HashiCorp's, or the Node.js
+ * releasers') plus every key in `files` (armored public keys: artifacts.trusted_keys, trusted for every vendor).
+ */
+export async function loadTrustedKeys(
+  signer: Signer,
+  files: readonly string[],
+): Promise<openpgp.PublicKey[]> {
+  const keys: openpgp.PublicKey[] = [];
+  for (const armoredKeys of VENDOR_KEYS[signer]) keys.push(...(await openpgp.readKeys({ armoredKeys })));
   for (const file of files) keys.push(...(await readKeyFile(file)));
   return keys;
 }

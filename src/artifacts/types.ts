@@ -1,10 +1,10 @@
 import type { Inventory } from "../inventory/index.js";
 
-/** A program np installs from a vendor's release archive. */
-export type Product = "consul" | "nomad" | "traefik" | "openobserve";
+/** A program np installs from a vendor's release archive (`node`: the runtime of np-agent). */
+export type Product = "consul" | "nomad" | "traefik" | "openobserve" | "node";
 
 /** Every product, in the order np lists them. */
-export const PRODUCTS: readonly Product[] = ["consul", "nomad", "traefik", "openobserve"];
+export const PRODUCTS: readonly Product[] = ["consul", "nomad", "traefik", "openobserve", "node"];
 
 /** CPU architectures np installs for (Go's names, as in the release file names). */
 export type Arch = "amd64" | "arm64";
@@ -28,10 +28,12 @@ export interface FetchedArtifact extends ArtifactRequest {
   binaryPath: string;
   binarySha256: string;
   binarySize: number;
-  /** The checksums file the archive was checked against (verified by signature for HashiCorp products). */
+  /** The checksums file the archive was checked against (verified by signature for signed products). */
   checksumsPath: string;
-  /** The detached signature that verified the checksums file (HashiCorp products only). */
+  /** The detached signature that verified the checksums file (HashiCorp products and Node.js). */
   signaturePath?: string;
+  /** Where the archive is downloaded from again when the cached copy turns out corrupt (not for `source: dir`). */
+  archiveUrl?: string;
 }
 
 /** Options of `fetchArtifacts`. */
@@ -40,4 +42,6 @@ export interface FetchOptions {
   cacheDir?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** A corrupt local cache entry that np heals ("local cache at … is corrupt: …"); default: onProgress. */
+  onWarning?: (message: string) => void;
 }

@@ -3,7 +3,7 @@ import type { PublicKey } from "openpgp";
 import { OperationError } from "../errors.js";
 import { cachePath, writeFileAtomic } from "./cache.js";
 import { type DownloadContext, readLocation, readOptional } from "./download.js";
-import { describeLocation, type Location, locate, type ReleaseFiles } from "./layout.js";
+import { describeLocation, type Location, locate, type ReleaseFiles, type Signer } from "./layout.js";
 import { type SignatureFile, verifyChecksumsSignature } from "./signature.js";
 import type { ArtifactsSettings, Product } from "./types.js";
 
@@ -11,9 +11,11 @@ import type { ArtifactsSettings, Product } from "./types.js";
 export interface FetchContext extends DownloadContext {
   settings: ArtifactsSettings;
   cacheDir: string;
-  /** The trusted keys (HashiCorp's and artifacts.trusted_keys), loaded on first use. */
-  keys: () => Promise<PublicKey[]>;
+  /** The keys trusted for a vendor's checksums (its release keys and artifacts.trusted_keys), loaded on first use. */
+  keys: (signer: Signer) => Promise<PublicKey[]>;
   progress: (message: string) => void;
+  /** A corrupt local cache entry, named as np heals it. */
+  warn: (message: string) => void;
 }
 
 /** A checksums file whose signature verified (when its product is signed), and where it is on disk. */
@@ -54,7 +56,15 @@ export async function verifiedChecksums(
       };
     } catch (err) {
       if (!(err instanceof OperationError)) throw err;
-      ctx.progress(`cached ${files.checksums} no longer verifies: fetching it again`);
+      // Damaged, or (the same name) fetched from a source whose key is no longer trusted: fetched again either way.
+      const sigs: string[] = [];
+      for (const name of files.signatures) if (await readCached(cached(name))) sigs.push(cached(name));
+      ctx.warn(
+        sigs.length === 0
+          ? `local cache at ${cached(files.checksums)} is corrupt (its signature is missing): re-fetching it`
+          : `local cache at ${cached(files.checksums)} (with ${sigs.join(", ")}) is corrupt or signed by a key ` +
+              "not trusted now: re-fetching it",
+      );
     }
   }
 
@@ -81,8 +91,8 @@ async function checkSignature(
   read: (name: string) => Promise<Uint8Array | undefined>,
   where: (file: string) => Location,
 ): Promise<SignatureFile | undefined> {
-  if (files.signatures.length === 0) return undefined;
-  const keys = await ctx.keys();
+  if (!files.signer) return undefined;
+  const keys = await ctx.keys(files.signer);
   const found: SignatureFile[] = [];
   for (const name of files.signatures) {
     const data = await read(name);
@@ -99,7 +109,7 @@ async function checkSignature(
   if (found.length === 0)
     throw new OperationError(
       `no signature found for ${files.checksums}: tried ${files.signatures.map((n) => describeLocation(where(n))).join(", ")}; refusing to install it`,
-      "a mirror must carry the .sig files beside each SHA256SUMS (`np artifacts fetch` copies them)",
+      `a mirror must carry the signature files beside ${files.checksums} (\`np artifacts fetch\` copies them)`,
     );
   await verifyChecksumsSignature(files.checksums, checksums, found, keys);
   throw new Error("unreachable: verifyChecksumsSignature accepted a set it rejected one by one");

@@ -100,6 +100,6 @@ export async function converge(
     for (const [host, n] of await session.roundTrips())
       out.debug(`${host}: ${n} round trips over 1 SSH connection`);
     await ctx.tunnels.close();
-    session.close();
+    await session.close();
   }
 }

@@ -97,7 +97,7 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
     return { healthy: degraded.length === 0, degraded, consul, nomad, nodes, unreachable };
   } finally {
     await tunnels.close();
-    session.close();
+    await session.close();
   }
 }
 

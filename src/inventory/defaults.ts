@@ -6,6 +6,8 @@ export const DEFAULT_VERSIONS = {
   consul: "1.21.0",
   traefik: "3.7.9",
   openobserve: "0.14.7",
+  /** Node.js, the runtime of np-agent. */
+  node: "24.22.3",
 } as const;
 
 /** Defaults of the `cluster` section. */

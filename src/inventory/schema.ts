@@ -96,10 +96,10 @@ const overrideSchema = z
   })
   .refine((o) => o.memory_mb !== undefined || o.cpu !== undefined, { error: "set memory_mb, cpu or both" });
 
-const versionField = (name: keyof typeof DEFAULT_VERSIONS) =>
+const versionField = (name: keyof typeof DEFAULT_VERSIONS, description = `${name} version to install.`) =>
   matching(p.VERSION, "version", p.VERSION_RULE)
     .optional()
-    .meta({ description: `${name} version to install.`, default: DEFAULT_VERSIONS[name] });
+    .meta({ description, default: DEFAULT_VERSIONS[name] });
 
 /** The inventory file, as written by the user. */
 export const inventorySchema = z
@@ -129,6 +129,7 @@ export const inventorySchema = z
         consul: versionField("consul"),
         traefik: versionField("traefik"),
         openobserve: versionField("openobserve"),
+        node: versionField("node", "Node.js version to install (the runtime of np-agent)."),
       })
       .optional()
       .meta({ description: "Versions to install; np's tested defaults when not set." }),

@@ -38,7 +38,7 @@ export interface Inventory {
   dir: string;
   cluster: { name: string; datacenter: string; region: string; singleServer: boolean };
   hosts: HostSpec[];
-  versions: { nomad: string; consul: string; traefik: string; openobserve: string };
+  versions: { nomad: string; consul: string; traefik: string; openobserve: string; node: string };
   artifacts: {
     source: "releases" | "mirror" | "dir";
     url?: string;

@@ -1,24 +1,41 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, stat } from "node:fs/promises";
-import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
+import { createHash } from "node:crypto";
+import type { SFTPWrapper } from "ssh2";
 import { HostError } from "../errors.js";
 import { asRoot, shInline } from "./command.js";
 import type { SshConnection } from "./connection.js";
+import {
+  AFTER_FAILED_STAGING_SCRIPT,
+  INSTALL_SCRIPT,
+  type InstallTarget,
+  installFailure,
+  noSpace,
+  REMOVE_STALE_STAGED_SCRIPT,
+  RUN_ID,
+  STAGING_DIR,
+  stagedPath,
+  stagingRanOutOfSpace,
+} from "./staged-install.js";
+
+/** A large file sent gzipped and unpacked on the host; `sha256` and `size` are those of the unpacked bytes. */
+export interface GzipContent {
+  gzip: Uint8Array;
+  sha256: string;
+  size: number;
+}
 
 export interface UploadSpec {
   /** Absolute destination path on the host. */
   dest: string;
-  /** The bytes to write, or a local file to send (large binaries: sent with parallel SFTP writes). */
-  content: Buffer | string | { localPath: string; sha256: string };
+  /** The bytes to write, or a gzip payload (large binaries, e.g. from `verifiedPayload`). */
+  content: Buffer | string | GzipContent;
   /** Octal mode, e.g. "0644". */
   mode: string;
   owner?: string;
   group?: string;
   /** The remote file's sha256 when already known (gathered in one round trip); skips asking again. */
   remoteSha256?: string | null;
+  /** Told about files of dead runs that np removed from the host before staging. */
+  log?: (message: string) => void;
 }
 
 export interface UploadResult {
@@ -28,40 +45,6 @@ export interface UploadResult {
 
 export function sha256(content: Buffer | string): string {
   return createHash("sha256").update(content).digest("hex");
-}
-
-// Moves the staged file into place atomically (rename within the destination's folder), with mode and owner.
-// A staged file sent gzipped ($6 = gz) is unpacked first (gzip is on every Debian/Ubuntu: Priority required).
-const INSTALL_SCRIPT = `set -e
-tmp="$5.np-tmp.$$"
-if [ "$6" = gz ]; then gunzip -c "$4" > "$4.raw"; mv -f "$4.raw" "$4"; fi
-install -m "$1" -o "$2" -g "$3" "$4" "$tmp"
-mv -f "$tmp" "$5"
-rm -f "$4"`;
-
-const gzipped = new Map<string, Promise<string>>();
-
-/**
- * A gzip copy of a large local file, made once beside it and shared by every host's upload: binaries shrink to
- * about a third, and on a busy operator machine SSH encryption, not the network, is what limits uploads.
- */
-function gzipCopy(localPath: string): Promise<string> {
-  let made = gzipped.get(localPath);
-  if (!made) {
-    made = (async () => {
-      const gz = `${localPath}.gz`;
-      // Made by an earlier run from this very file; a damaged copy fails gunzip's CRC or the sha256 check
-      // np makes after installing.
-      const [src, have] = await Promise.all([stat(localPath), stat(gz).catch(() => null)]);
-      if (have && have.size > 0 && have.mtimeMs >= src.mtimeMs) return gz;
-      const tmp = `${gz}.${process.pid}.tmp`;
-      await pipeline(createReadStream(localPath), createGzip({ level: 6 }), createWriteStream(tmp));
-      await rename(tmp, gz);
-      return gz;
-    })();
-    gzipped.set(localPath, made);
-  }
-  return made;
 }
 
 /** Reads the sha256 of a remote file, or null when it does not exist. */
@@ -74,29 +57,28 @@ export async function remoteSha256(conn: SshConnection, file: string): Promise<s
 }
 
 /**
- * Uploads a file: SFTP to a private temporary name, then an atomic rename into place with mode and owner.
- * Skipped when the remote sha256 already matches.
+ * Uploads a file, skipped when the remote sha256 already matches. The bytes are staged over SFTP in a private
+ * (0600) file in /tmp, then unpacked beside the destination, hashed on the host, and renamed into place only if
+ * the sha256 is the expected one: a file that differs never reaches its path. A full disk is reported with its
+ * folder and the size needed; partial and staged files are removed on every failure, and files that dead runs
+ * left are removed before the first upload of a run to the host.
  */
 export async function upload(conn: SshConnection, spec: UploadSpec): Promise<UploadResult> {
-  const local = typeof spec.content === "object" && "localPath" in spec.content ? spec.content : undefined;
-  const want = local ? local.sha256 : sha256(spec.content as Buffer | string);
+  const gz = isGzip(spec.content) ? spec.content : undefined;
+  const bytes = gz ? gz.gzip : Buffer.from(spec.content as Buffer | string);
+  const want = gz ? gz.sha256 : sha256(bytes as Buffer);
   const have = spec.remoteSha256 !== undefined ? spec.remoteSha256 : await remoteSha256(conn, spec.dest);
   if (have === want) return { changed: false, sha256: want };
-  const staged = `/tmp/.np-upload-${randomBytes(8).toString("hex")}-${path.basename(spec.dest)}`;
-  const send = local ? await gzipCopy(local.localPath) : undefined;
-  const sftp = await conn.sftp();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const done = (err: Error | null | undefined) => (err ? reject(err) : resolve());
-      if (send) sftp.fastPut(send, staged, { mode: 0o600 }, done);
-      else sftp.writeFile(staged, spec.content as Buffer | string, { mode: 0o600 }, done);
-    });
-  } catch (err) {
-    throw new HostError(conn.name, `upload of ${spec.dest} failed: ${(err as Error).message}`);
-  } finally {
-    sftp.end();
-  }
-  await conn.run(
+  const target: InstallTarget = {
+    host: conn.name,
+    dest: spec.dest,
+    stagedSize: bytes.length,
+    size: gz ? gz.size : bytes.length,
+  };
+  await removeStaleStaged(conn, spec.log);
+  const staged = stagedPath(spec.dest, gz !== undefined);
+  await stage(conn, staged, bytes, target);
+  const r = await conn.exec(
     asRoot(
       shInline(INSTALL_SCRIPT, [
         spec.mode,
@@ -104,10 +86,120 @@ export async function upload(conn: SshConnection, spec: UploadSpec): Promise<Upl
         spec.group ?? spec.owner ?? "root",
         staged,
         spec.dest,
-        send ? "gz" : "plain",
+        gz ? "gz" : "plain",
+        want,
+        RUN_ID,
       ]),
       conn.endpoint.ssh.user,
     ),
   );
+  const failure = installFailure(target, r, want);
+  if (failure) throw failure;
   return { changed: true, sha256: want };
+}
+
+function isGzip(content: UploadSpec["content"]): content is GzipContent {
+  return typeof content === "object" && "gzip" in content;
+}
+
+const cleaned = new WeakMap<SshConnection, Promise<void>>();
+
+/** Once per connection (one run), before its first staging: removes what dead runs left in /tmp. */
+function removeStaleStaged(conn: SshConnection, log?: (message: string) => void): Promise<void> {
+  let done = cleaned.get(conn);
+  if (!done) {
+    done = (async () => {
+      const r = await conn.exec(
+        asRoot(shInline(REMOVE_STALE_STAGED_SCRIPT, [RUN_ID]), conn.endpoint.ssh.user),
+      );
+      const removed = r.stdout.split("\n").filter(Boolean);
+      const files = removed.length === 1 ? "the file" : `the ${removed.length} files`;
+      if (removed.length > 0)
+        log?.(`removed ${files} an interrupted np run left in ${STAGING_DIR}: ${removed.join(", ")}`);
+    })();
+    cleaned.set(conn, done);
+    done.catch(() => cleaned.delete(conn));
+  }
+  return done;
+}
+
+/** Writes the staged file; on failure removes what was written and says whether the disk was full. */
+async function stage(
+  conn: SshConnection,
+  staged: string,
+  bytes: Uint8Array,
+  t: InstallTarget,
+): Promise<void> {
+  try {
+    const sftp = await conn.sftp();
+    try {
+      await writeNewFile(sftp, staged, bytes);
+    } finally {
+      sftp.end();
+    }
+  } catch (err) {
+    // A HostError's message starts with the host's name; the reason alone goes into the new message.
+    const reason = (err as Error).message.replace(`${conn.name}: `, "");
+    let output: string;
+    try {
+      const argv = asRoot(
+        shInline(AFTER_FAILED_STAGING_SCRIPT, [staged, STAGING_DIR]),
+        conn.endpoint.ssh.user,
+      );
+      output = (await conn.run(argv)).stdout;
+    } catch {
+      throw new HostError(
+        conn.name,
+        `upload of ${t.dest} failed: ${reason}`,
+        `run the command again: it removes the partial ${staged} first`,
+      );
+    }
+    if (stagingRanOutOfSpace(output, bytes.length)) throw noSpace(t, STAGING_DIR, "staging");
+    throw new HostError(
+      conn.name,
+      `upload of ${t.dest} failed: ${reason} (np removed the partial ${staged})`,
+    );
+  }
+}
+
+/** SFTP write size and how many writes are in flight at once (as ssh2's fastPut). */
+const CHUNK = 32 * 1024;
+const IN_FLIGHT = 64;
+
+/**
+ * Creates `file` (exclusively, mode 0600 from the start: a staged config may hold a secret) and writes `data`
+ * with many SFTP writes in flight, as ssh2's fastPut does from a local file.
+ */
+function writeNewFile(sftp: SFTPWrapper, file: string, data: Uint8Array): Promise<void> {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  return new Promise((resolve, reject) => {
+    sftp.open(file, "wx", { mode: 0o600 }, (openErr, handle) => {
+      if (openErr) return reject(openErr);
+      let next = 0;
+      let inFlight = 0;
+      let failed: Error | undefined;
+      const finish = () =>
+        sftp.close(handle, (closeErr) => {
+          const err = failed ?? closeErr;
+          if (err) reject(err);
+          else resolve();
+        });
+      const pump = () => {
+        while (!failed && inFlight < IN_FLIGHT && next < buf.length) {
+          const at = next;
+          const len = Math.min(CHUNK, buf.length - at);
+          next += len;
+          inFlight++;
+          sftp.write(handle, buf, at, len, at, (err) => {
+            inFlight--;
+            failed ??= err ?? undefined;
+            if (!failed && next < buf.length) pump();
+            else if (inFlight === 0) finish();
+          });
+        }
+      };
+      if (buf.length === 0) finish();
+      else pump();
+    });
+  });
 }

@@ -12,6 +12,7 @@ import { type BuiltMirror, buildMirror } from "../tools/build-mirror.ts";
 
 const SERVER = fileURLToPath(new URL("../tools/mirror-server.ts", import.meta.url));
 const CONSUL_FAKE = "#!/bin/sh\necho 'Consul v1.8.7 (fake, for tests)'\n";
+const NODE_FAKE = "#!/bin/sh\necho v24.22.3 (fake, for tests)\n";
 
 /** runNp blocks this process while np runs, so the mirror is served by a child process. */
 async function serveInChild(dir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -29,7 +30,7 @@ hosts:
   - { name: n1, address: 127.0.0.1, roles: [server, client] }
   - { name: n2, address: 127.0.0.2, roles: [server, client] }
   - { name: n3, address: 127.0.0.3, roles: [server, edge, observe] }
-versions: { nomad: "1.10.5", consul: "1.8.7" }
+versions: { nomad: "1.10.5", consul: "1.8.7", node: "24.22.3" }
 artifacts:
   source: mirror
   url: ${url}
@@ -48,10 +49,12 @@ describe("np artifacts fetch --dir", () => {
     await mkdir(path.join(work, "bin"));
     await writeFile(path.join(work, "bin", "consul"), CONSUL_FAKE);
     await writeFile(path.join(work, "bin", "nomad.mjs"), 'const VERSION = "0";\n');
+    await writeFile(path.join(work, "bin", "node"), NODE_FAKE);
     mirror = await buildMirror(path.join(work, "mirror"), {
       consulBinary: path.join(work, "bin", "consul"),
       nomadDouble: path.join(work, "bin", "nomad.mjs"),
       arches: ["amd64", "arm64"],
+      node: { version: "24.22.3", binary: path.join(work, "bin", "node") },
     });
     server = await serveInChild(mirror.dir);
     await mkdir(path.join(work, "site"));
@@ -75,6 +78,9 @@ describe("np artifacts fetch --dir", () => {
       "nomad/1.10.5/nomad_1.10.5_SHA256SUMS",
       "nomad/1.10.5/nomad_1.10.5_SHA256SUMS.sig",
       "nomad/1.10.5/nomad_1.10.5_linux_amd64.zip",
+      "node/24.22.3/SHASUMS256.txt",
+      "node/24.22.3/SHASUMS256.txt.sig",
+      "node/24.22.3/node-v24.22.3-linux-x64.tar.gz",
     ];
     for (const f of expected) {
       expect(r.stdout).toContain(path.join(out, f));
@@ -88,7 +94,7 @@ describe("np artifacts fetch --dir", () => {
       [{ product: "nomad", version: "1.10.5", arch: "amd64" }],
       { cacheDir: path.join(work, "cache-airgap") },
     );
-    expect(await readFile(again[0]?.binaryPath ?? "", "utf8")).toContain('const VERSION = "1.10.5";');
+    expect(await readFile(again[0]?.binaryPath ?? "", "utf8")).toMatch(/\bVERSION = "1\.10\.5";/);
   });
 
   it("--arch and --json: lists the files as data", () => {
@@ -107,6 +113,10 @@ describe("np artifacts fetch --dir", () => {
       "consul/1.8.7/consul_1.8.7_SHA256SUMS.sig",
       "consul/1.8.7/consul_1.8.7_linux_amd64.zip",
       "consul/1.8.7/consul_1.8.7_linux_arm64.zip",
+      "node/24.22.3/SHASUMS256.txt",
+      "node/24.22.3/SHASUMS256.txt.sig",
+      "node/24.22.3/node-v24.22.3-linux-arm64.tar.gz",
+      "node/24.22.3/node-v24.22.3-linux-x64.tar.gz",
       "nomad/1.10.5/nomad_1.10.5_SHA256SUMS",
       "nomad/1.10.5/nomad_1.10.5_SHA256SUMS.sig",
       "nomad/1.10.5/nomad_1.10.5_linux_amd64.zip",

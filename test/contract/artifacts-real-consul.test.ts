@@ -57,7 +57,7 @@ describe("test mirror with the real Consul binary", () => {
     expect(execFileSync(consul?.binaryPath ?? "", ["version"], { encoding: "utf8" })).toMatch(
       /^Consul v1\.8\.7/,
     );
-    expect(await readFile(nomad?.binaryPath ?? "", "utf8")).toContain('const VERSION = "1.10.4";');
+    expect(await readFile(nomad?.binaryPath ?? "", "utf8")).toMatch(/\bVERSION = "1\.10\.4";/);
     if (hasDouble) {
       const version = execFileSync(process.execPath, [nomad?.binaryPath ?? "", "version"], {
         encoding: "utf8",

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultCacheDir } from "../../src/artifacts/cache.js";
-import { archOf, locate, releaseFiles } from "../../src/artifacts/layout.js";
+import { archOf, binaryName, locate, releaseFiles } from "../../src/artifacts/layout.js";
 import { findArtifact, requestsFor } from "../../src/artifacts/requests.js";
 import type { ArtifactsSettings, Product } from "../../src/artifacts/types.js";
 import type { HostSpec } from "../../src/inventory/index.js";
@@ -67,6 +67,38 @@ describe("release layout per source, product and arch", () => {
     );
   });
 
+  it("Node.js: the .tar.gz (x64 for amd64) with its top folder, SHASUMS256.txt and .sig on nodejs.org/dist", () => {
+    const amd = releaseFiles({ product: "node", version: "24.22.3", arch: "amd64" });
+    expect(amd).toEqual({
+      archive: "node-v24.22.3-linux-x64.tar.gz",
+      archiveKind: "tar.gz",
+      entry: "node-v24.22.3-linux-x64/bin/node",
+      checksums: "SHASUMS256.txt",
+      checksumsKind: "sums",
+      signatures: ["SHASUMS256.txt.sig"],
+      signer: "nodejs",
+    });
+    expect(binaryName(amd)).toBe("node");
+    const arm = releaseFiles({ product: "node", version: "24.22.3", arch: "arm64" });
+    expect([arm.archive, arm.entry]).toEqual([
+      "node-v24.22.3-linux-arm64.tar.gz",
+      "node-v24.22.3-linux-arm64/bin/node",
+    ]);
+    expect(url(releases, "node", "24.22.3", amd.archive)).toBe(
+      "https://nodejs.org/dist/v24.22.3/node-v24.22.3-linux-x64.tar.gz",
+    );
+    expect(url(releases, "node", "24.22.3", "SHASUMS256.txt.sig")).toBe(
+      "https://nodejs.org/dist/v24.22.3/SHASUMS256.txt.sig",
+    );
+    expect(url(mirror, "node", "24.22.3", "SHASUMS256.txt")).toBe(
+      "https://mirror.example.com/hashi/node/24.22.3/SHASUMS256.txt",
+    );
+    expect(locate(dir, "node", "24.22.3", arm.archive)).toEqual({
+      kind: "file",
+      path: "/srv/artifacts/node/24.22.3/node-v24.22.3-linux-arm64.tar.gz",
+    });
+  });
+
   it("mirror and dir use <product>/<version>/<vendor's file name> under their base, for every product", () => {
     expect(url(mirror, "nomad", "1.10.5", "nomad_1.10.5_SHA256SUMS.sig")).toBe(
       "https://mirror.example.com/hashi/nomad/1.10.5/nomad_1.10.5_SHA256SUMS.sig",
@@ -105,7 +137,7 @@ describe("requestsFor", () => {
       host("e", ["edge"]),
       host("o", ["observe"]),
     ],
-    versions: { nomad: "1.10.5", consul: "1.8.7", traefik: "3.7.9", openobserve: "0.14.7" },
+    versions: { nomad: "1.10.5", consul: "1.8.7", traefik: "3.7.9", openobserve: "0.14.7", node: "24.22.3" },
   };
   const arch = (name: string) => (name === "arm" ? "arm64" : "amd64");
 
@@ -118,6 +150,22 @@ describe("requestsFor", () => {
     ]);
     const edgeOnly = { ...inv, hosts: [host("e", ["edge"])] };
     expect(requestsFor(edgeOnly, arch).map((r) => r.product)).toEqual(["consul"]);
+  });
+
+  it("node (np-agent's runtime) for every host, per arch, only when included", () => {
+    expect(requestsFor(inv, arch).some((r) => r.product === "node")).toBe(false);
+    expect(requestsFor(inv, arch, { include: ["consul", "nomad", "node"] })).toEqual([
+      { product: "consul", version: "1.8.7", arch: "amd64" },
+      { product: "consul", version: "1.8.7", arch: "arm64" },
+      { product: "nomad", version: "1.10.5", arch: "amd64" },
+      { product: "nomad", version: "1.10.5", arch: "arm64" },
+      { product: "node", version: "24.22.3", arch: "amd64" },
+      { product: "node", version: "24.22.3", arch: "arm64" },
+    ]);
+    const edgeOnly = { ...inv, hosts: [host("e", ["edge"])] };
+    expect(requestsFor(edgeOnly, arch, { include: ["node"] })).toEqual([
+      { product: "node", version: "24.22.3", arch: "amd64" },
+    ]);
   });
 
   it("traefik for edge hosts and openobserve for the observe host only when included", () => {

@@ -13,10 +13,13 @@ export async function artifactsFetch(
 ): Promise<ExportedFile[]> {
   const { inventory, warnings } = await loadInventory(ctx.inventoryPath);
   for (const w of warnings) ctx.out.warn(w);
-  const requests = options.arches.flatMap((arch) => requestsFor(inventory, () => arch));
+  // Node.js too: np-agent's runtime, installed on every host.
+  const include = ["consul", "nomad", "node"] as const;
+  const requests = options.arches.flatMap((arch) => requestsFor(inventory, () => arch, { include }));
   const fetchOpts = {
     signal: ctx.signal,
     onProgress: (m: string) => ctx.out.info(m),
+    onWarning: (m: string) => ctx.out.warn(m),
     ...(options.cacheDir && { cacheDir: options.cacheDir }),
   };
   const fetched = await fetchArtifacts(inventory.artifacts, requests, fetchOpts);

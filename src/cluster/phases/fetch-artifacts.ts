@@ -34,7 +34,7 @@ export function prefetchAmd64(ctx: RunContext): void {
   const pending = fetchArtifacts(
     ctx.inv.artifacts,
     artifactRequests(ctx.inv, () => "amd64"),
-    { signal },
+    { signal, onWarning: (m) => ctx.out.warn(m) },
   );
   // Settled here so a failure never goes unhandled; the phase rethrows it when it uses the result.
   const result = pending.then(
@@ -61,6 +61,7 @@ export const fetchArtifactsPhase: Phase = {
       (await fetchArtifacts(ctx.inv.artifacts, requests, {
         signal: ctx.signal,
         onProgress: (m) => ctx.out.debug(m),
+        onWarning: (m) => ctx.out.warn(m),
       }));
     const byKey = new Map(ctx.artifacts.map((a) => [artifactKey(a), a]));
     for (const host of ctx.hosts) {

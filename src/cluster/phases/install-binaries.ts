@@ -1,3 +1,4 @@
+import { verifiedPayload } from "../../artifacts/payload.js";
 import { HostError } from "../../errors.js";
 import { asRoot, shInline } from "../../remote/command.js";
 import { upload } from "../../remote/upload.js";
@@ -21,17 +22,30 @@ async function recordSha(host: HostRun, path: string, expected: string): Promise
   }
 }
 
-/** Uploads each binary whose checksum differs on the host (atomic rename), and owes its service a restart. */
+/**
+ * Uploads each binary whose checksum differs on the host, and owes its service a restart. What is sent is made
+ * from the archive verified in this run (`verifiedPayload`), and the host renames it into place only after its
+ * own sha256 of the unpacked file matches.
+ */
 export const installBinaries: Phase = {
   title: "install binaries",
   async run(ctx) {
+    const payloadOptions = { onWarning: (m: string) => ctx.out.warn(m), signal: ctx.signal };
     await eachHost(ctx, ctx.hosts, async (host) => {
       for (const bin of host.binaries) {
         const have = host.state.paths.get(bin.path);
         const a = bin.artifact;
-        if (have?.kind === "file" && have.sha256 === a.binarySha256 && have.mode === "0755") {
+        const installed = (sha256: string) =>
+          have?.kind === "file" && have.sha256 === sha256 && have.mode === "0755";
+        // The cache's word is enough to leave a host alone; installing takes the sha256 derived from the archive.
+        const sha256 =
+          installed(a.binarySha256) || ctx.gate.dryRun
+            ? a.binarySha256
+            : (await verifiedPayload(a, payloadOptions)).sha256;
+        if (installed(sha256)) {
           // Installed by hand or by an older np: remember its checksum so later runs need not hash it.
-          if (!have.shaCached) await ctx.gate.bookkeeping(() => recordSha(host, bin.path, a.binarySha256));
+          if (have?.kind === "file" && !have.shaCached)
+            await ctx.gate.bookkeeping(() => recordSha(host, bin.path, sha256));
           continue;
         }
         const detail =
@@ -46,11 +60,12 @@ export const installBinaries: Phase = {
           );
           await upload(host.conn, {
             dest: bin.path,
-            content: { localPath: a.binaryPath, sha256: a.binarySha256 },
+            content: await verifiedPayload(a, payloadOptions),
             mode: "0755",
             remoteSha256: have?.kind === "file" ? (have.sha256 ?? null) : null,
+            log: (m) => ctx.out.host(host.spec.name, m),
           });
-          await recordSha(host, bin.path, a.binarySha256);
+          await recordSha(host, bin.path, sha256);
         });
       }
     });
