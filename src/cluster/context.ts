@@ -28,6 +28,8 @@ export interface HostRun {
   binaries: DesiredBinary[];
   /** Units to restart because their files changed (now or in an interrupted earlier run). */
   restart: Set<string>;
+  /** Units to reload (SIGHUP) because a file they read at reload changed. */
+  reload: Set<string>;
   /** A unit file changed: systemd must re-read units before (re)starting. */
   daemonReload: boolean;
 }

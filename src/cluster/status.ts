@@ -1,6 +1,7 @@
 import path from "node:path";
-import { type ConsulApi, consulMemberStatus } from "../api/consul.js";
+import { type ConsulApi, type ConsulServiceHealth, consulMemberStatus } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
+import { COMPONENTS, componentsOf } from "../components/index.js";
 import { runsNomad } from "../components/nomad/index.js";
 import { HostError } from "../errors.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
@@ -8,12 +9,40 @@ import { Session } from "../remote/session.js";
 import { ApiTunnels } from "./apis.js";
 import { type QuorumHealth, readQuorum, serverAt } from "./quorum.js";
 
+/** A service a component registers in Consul, as its checks on one host say. */
+export interface ServiceStatus {
+  name: string;
+  /** Consul's aggregated check status, or "missing" when the host has no instance. */
+  status: "passing" | "warning" | "critical" | "missing";
+  /** The output of a check that is not passing. */
+  output: string;
+}
+
 /** One host as the cluster sees it. */
 export interface NodeStatus {
   name: string;
   roles: string[];
   consul: { status: string; version: string } | null;
   nomad: { status: string; version: string } | null;
+  /** The Consul services of its components (Traefik, OpenObserve, …) and their checks. */
+  services: ServiceStatus[];
+}
+
+/** The service's instance on a host, judged by its checks (the worst wins, as Consul aggregates them). */
+export function serviceOn(
+  instances: readonly ConsulServiceHealth[],
+  name: string,
+  host: string,
+): ServiceStatus {
+  const mine = instances.find((i) => i.Node.Node === host);
+  if (!mine) return { name, status: "missing", output: "" };
+  const worst = ["critical", "warning"].find((s) => mine.Checks.some((c) => c.Status === s));
+  const bad = mine.Checks.find((c) => c.Status === worst);
+  return {
+    name,
+    status: (worst ?? "passing") as ServiceStatus["status"],
+    output: bad ? (bad.Output.trim().split("\n")[0]?.slice(0, 200) ?? "") : "",
+  };
 }
 
 /** What `np status` reports; `degraded` lists why the cluster is not healthy. */
@@ -66,11 +95,17 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
     const unreadable: string[] = [];
     const consul = await ask((c) => readQuorum("consul", c));
     if (!consul) unreadable.push(`cannot read Consul's health from any server: ${lastError}`);
-    const nomad = await ask((_, n) => readQuorum("nomad", n));
-    if (!nomad) unreadable.push(`cannot read Nomad's health from any server: ${lastError}`);
-    const consulMembers = (await ask((c) => c.members())) ?? [];
-    const nomadNodes = (await ask((_, n) => n.nodes())) ?? [];
-    const nomadMembers = (await ask((_, n) => n.members())) ?? [];
+    // The rest in parallel: each asks the servers in turn, like the reading above.
+    const serviceNames = [...new Set(COMPONENTS.flatMap((c) => (c.service ? [c.service] : [])))];
+    const [nomad, consulMembers, nomadNodes, nomadMembers, ...instances] = await Promise.all([
+      ask((_, n) => readQuorum("nomad", n)),
+      ask((c) => c.members()).then((x) => x ?? []),
+      ask((_, n) => n.nodes()).then((x) => x ?? []),
+      ask((_, n) => n.members()).then((x) => x ?? []),
+      ...serviceNames.map((s) => ask((c) => c.serviceHealth(s)).then((x) => x ?? [])),
+    ]);
+    if (!nomad) unreadable.push("cannot read Nomad's health from any server");
+    const health = new Map(serviceNames.map((s, i) => [s, instances[i] ?? []]));
     const nodes: NodeStatus[] = inv.hosts.map((h) => {
       const cm = consulMembers.find((m) => m.Name === h.name);
       const nm = nomadMembers.find((m) => m.Name.split(".")[0] === h.name);
@@ -91,6 +126,9 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
             : nm
               ? { status: nm.Status, version: nm.Tags.build ?? "" }
               : null,
+        services: componentsOf(h).flatMap((c) =>
+          c.service ? [serviceOn(health.get(c.service) ?? [], c.service, h.name)] : [],
+        ),
       };
     });
     const degraded = [...unreadable, ...judge(inv.hosts, consul, nomad, nodes, unreachable)];
@@ -136,6 +174,12 @@ export function judge(
     else if (n.consul.status !== "alive") why.push(`${n.name}: consul member ${n.consul.status}`);
     if (n.nomad && !["ready", "alive"].includes(n.nomad.status))
       why.push(`${n.name}: nomad ${n.nomad.status}`);
+    for (const s of n.services) {
+      if (s.status === "missing")
+        why.push(`${n.name}: ${s.name} is not registered in Consul (is it running?)`);
+      else if (s.status !== "passing")
+        why.push(`${n.name}: ${s.name} is ${s.status}${s.output ? `: ${s.output}` : ""}`);
+    }
   }
   for (const h of hosts) {
     const n = nodes.find((x) => x.name === h.name);

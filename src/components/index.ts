@@ -3,13 +3,15 @@ import type { DesiredDir, DesiredFile, SystemUser } from "../render/types.js";
 import type { SecretSpec, SecretValues } from "../secrets/index.js";
 import { consul } from "./consul/index.js";
 import { nomad } from "./nomad/index.js";
+import { openobserve } from "./openobserve/index.js";
+import { traefik } from "./traefik/index.js";
 import type { BinarySpec, Component, PortSpec } from "./types.js";
 
 /**
  * Every component np installs, in start order (Consul first: the others register with it). Adding a component
  * is a folder under src/components/ and one line here.
  */
-export const COMPONENTS: readonly Component[] = [consul, nomad];
+export const COMPONENTS: readonly Component[] = [consul, nomad, traefik, openobserve];
 
 export type { BinarySpec, Component, ComponentName, PortSpec, RestartPolicy } from "./types.js";
 

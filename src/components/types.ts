@@ -4,7 +4,7 @@ import type { DesiredDir, DesiredFile, SystemUser } from "../render/types.js";
 import type { SecretSpec, SecretValues } from "../secrets/index.js";
 
 /** The programs np runs on the hosts, each declared in its own folder under src/components/. */
-export type ComponentName = "consul" | "nomad";
+export type ComponentName = "consul" | "nomad" | "traefik" | "openobserve";
 
 /** What a component renders for one host from. */
 export interface RenderInput {
@@ -60,6 +60,8 @@ export interface Component {
   files(input: RenderInput): DesiredFile[];
   ports(host: HostSpec): PortSpec[];
   restartPolicy(host: HostSpec): RestartPolicy;
+  /** The Consul service it registers (with a health check): `np status` reads its health there. */
+  readonly service?: string;
   /** The API its Raft quorum is read through, for components whose servers form one. */
   readonly raft?: "consul" | "nomad";
   /** How to tell it serves, after a start or restart (besides its unit being active). */

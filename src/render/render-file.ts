@@ -9,6 +9,8 @@ export interface FilePlacement {
   owner: string;
   group: string;
   restarts: string[];
+  /** Units to reload (SIGHUP) when the content changes. */
+  reloads?: string[];
 }
 
 /**

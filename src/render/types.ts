@@ -9,6 +9,8 @@ export interface DesiredFile {
   group: string;
   /** Units to restart when the content changes (a mode or owner change restarts nothing: files are read at start). */
   restarts: string[];
+  /** Units to reload (systemctl reload: SIGHUP) when the content changes, where a reload is enough. */
+  reloads?: string[];
   /** True when the content was rendered from a secret: never print its content or a diff. */
   secret: boolean;
 }

@@ -11,7 +11,7 @@ import { secretsFor } from "../../src/components/index.js";
 import { hclString } from "../../src/render/index.js";
 import { SecretStore, type SecretValues } from "../../src/secrets/index.js";
 import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
-import { desiredFiles, host, inventory } from "../unit/render-fixtures.js";
+import { desiredFiles, host, inventory, SECRETS } from "../unit/render-fixtures.js";
 
 const run = promisify(execFile);
 const FETCH = fileURLToPath(new URL("../tools/fetch-consul.sh", import.meta.url));
@@ -67,9 +67,7 @@ beforeAll(async () => {
   missing = consulMissing();
   work = await mkdtemp(path.join(tmpdir(), "np-consul-validate-"));
   // Real keys as np generates them: `consul validate` decodes `encrypt` and refuses a bad key.
-  secrets = await new SecretStore(path.join(work, ".np")).load(
-    secretsFor(inventory([host("s", 1, ["server"])])),
-  );
+  secrets = await new SecretStore(path.join(work, ".np")).load(secretsFor(cluster("1.8.7")));
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -135,5 +133,30 @@ describe("rendered consul.hcl against the real Consul 1.8.7", () => {
       expect(r.ok, value).toBe(false);
       expect(r.output, value).toContain(`Couldn't load metadata pair ('bad key', '${value}')`);
     }
+  });
+});
+
+describe("every file np puts in Consul's config folder", () => {
+  it("passes consul validate together, on every host (service definitions of Traefik and OpenObserve included)", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const inv = cluster("1.8.7");
+    const seen = new Set<string>();
+    for (const h of inv.hosts) {
+      const files = desiredFiles(inv, h, SECRETS).filter((f) => f.path.startsWith("/etc/consul.d/"));
+      const dir = await mkdtemp(path.join(work, `dir-${h.name}-`));
+      for (const f of files) {
+        await writeFile(path.join(dir, path.basename(f.path)), f.content);
+        seen.add(path.basename(f.path));
+      }
+      const r = await run(consulBinary, ["validate", dir]).then(
+        (x) => ({ ok: true, output: x.stdout + x.stderr }),
+        (e: { stdout?: string; stderr?: string }) => ({
+          ok: false,
+          output: `${e.stdout ?? ""}${e.stderr ?? ""}`,
+        }),
+      );
+      expect(r, `${h.name}: ${files.map((f) => f.path).join(", ")}`).toMatchObject({ ok: true });
+    }
+    expect([...seen].sort()).toEqual(["consul.hcl", "openobserve.json", "traefik.json"]);
   });
 });

@@ -84,6 +84,7 @@ function run(name: string, units: Record<string, string>, restart: string[] = []
       ),
     },
     restart: new Set(restart),
+    reload: new Set(),
   } as unknown as HostRun;
 }
 

@@ -5,10 +5,11 @@ import { cluster, host, hostOf, inventory, SECRETS } from "./render-fixtures.js"
 describe("the component list", () => {
   it("runs Consul everywhere and Nomad on servers and clients, in start order", () => {
     const inv = cluster();
-    expect(COMPONENTS.map((c) => c.name)).toEqual(["consul", "nomad"]);
+    expect(COMPONENTS.map((c) => c.name)).toEqual(["consul", "nomad", "traefik", "openobserve"]);
     expect(componentsOf(hostOf(inv, "server-1")).map((c) => c.name)).toEqual(["consul", "nomad"]);
-    expect(componentsOf(hostOf(inv, "client-2")).map((c) => c.name)).toEqual(["consul", "nomad"]);
-    expect(componentsOf(hostOf(inv, "edge-1")).map((c) => c.name)).toEqual(["consul"]);
+    expect(componentsOf(hostOf(inv, "client-2")).map((c) => c.name)).toEqual(["consul", "nomad", "traefik"]);
+    expect(componentsOf(hostOf(inv, "edge-1")).map((c) => c.name)).toEqual(["consul", "traefik"]);
+    expect(componentsOf(hostOf(inv, "observe-1")).map((c) => c.name)).toEqual(["consul", "openobserve"]);
   });
 
   it("derives each host's ports from its components (what preflight checks)", () => {
@@ -36,13 +37,28 @@ describe("the component list", () => {
       "8600/tcp",
       "8600/udp",
     ]);
-    expect(ports("edge-1")).toEqual(["8301/tcp", "8301/udp", "8500/tcp", "8600/tcp", "8600/udp"]);
+    expect(ports("edge-1")).toEqual([
+      "80/tcp",
+      "443/tcp",
+      "8082/tcp",
+      "8301/tcp",
+      "8301/udp",
+      "8500/tcp",
+      "8600/tcp",
+      "8600/udp",
+    ]);
+    expect(ports("observe-1")).toContain("5080/tcp");
   });
 
   it("asks only for the secrets of components the inventory runs", () => {
-    expect(secretsFor(cluster()).map((s) => s.name)).toEqual(["consul-gossip", "nomad-gossip"]);
+    expect(secretsFor(cluster()).map((s) => s.name)).toEqual([
+      "consul-gossip",
+      "nomad-gossip",
+      "traefik-dashboard",
+      "openobserve-root",
+    ]);
     const noNomad = inventory([host("s", 1, ["edge"])]);
-    expect(secretsFor(noNomad).map((s) => s.name)).toEqual(["consul-gossip"]);
+    expect(secretsFor(noNomad).map((s) => s.name)).toEqual(["consul-gossip", "traefik-dashboard"]);
   });
 
   it("the secret flag of a file comes from the data it was rendered with", () => {

@@ -47,6 +47,9 @@ describe("desiredFiles", () => {
     expect(summary("edge-1")).toEqual([
       ["/etc/consul.d/consul.hcl", "0640", "root", "consul", ["consul"], true],
       ["/etc/systemd/system/consul.service", "0644", "root", "root", ["consul"], false],
+      ["/etc/traefik/traefik.yaml", "0640", "root", "traefik", ["traefik"], false],
+      ["/etc/consul.d/traefik.json", "0640", "root", "consul", [], false],
+      ["/etc/systemd/system/traefik.service", "0644", "root", "root", ["traefik"], false],
     ]);
   });
 
@@ -88,17 +91,24 @@ describe("desired directories and users", () => {
     ];
     const inv = cluster();
     expect(desiredDirs(hostOf(inv, "server-1"), inv)).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(hostOf(inv, "client-2"), inv)).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(hostOf(inv, "edge-1"), inv)).toEqual(consul);
-    expect(desiredDirs(hostOf(inv, "observe-1"), inv)).toEqual(consul);
+    expect(desiredDirs(hostOf(inv, "client-1"), inv)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "edge-1"), inv).slice(0, 2)).toEqual(consul);
+    expect(desiredDirs(hostOf(inv, "observe-1"), inv).slice(0, 2)).toEqual(consul);
   });
 
   it("a consul system user at home in its data dir on every host; Nomad runs as root", () => {
     const inv = cluster();
     for (const h of inv.hosts)
-      expect(desiredHost(inv, h, SECRETS).users, h.name).toEqual([
-        { name: "consul", group: "consul", home: "/var/lib/consul" },
-      ]);
+      expect(desiredHost(inv, h, SECRETS).users[0], h.name).toEqual({
+        name: "consul",
+        group: "consul",
+        home: "/var/lib/consul",
+      });
+    expect(desiredHost(inv, hostOf(inv, "server-1"), SECRETS).users.map((u) => u.name)).toEqual(["consul"]);
+    expect(desiredHost(inv, hostOf(inv, "edge-1"), SECRETS).users.map((u) => u.name)).toEqual([
+      "consul",
+      "traefik",
+    ]);
   });
 });
 

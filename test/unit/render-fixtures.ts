@@ -8,6 +8,8 @@ import { Secret, type SecretValues } from "../../src/secrets/index.js";
 export const SECRET_VALUES: Record<string, string> = {
   "consul-gossip": "dy71LyusK/lcJ5jzlTX3H9/f2nhPGNyh3TrSYdnFGSA=",
   "nomad-gossip": "IqZqi6aH3YG+QlXWQzwproO6EstifE119PoEwkR3N7Y=",
+  "traefik-dashboard": "Dash-board_pass.word-for-the-test",
+  "openobserve-root": "Root-pass_word.4-test",
 };
 
 /** The fixed secrets as a run loads them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { QuorumHealth } from "../../src/cluster/quorum.js";
-import { judge, type NodeStatus } from "../../src/cluster/status.js";
+import { judge, type NodeStatus, serviceOn } from "../../src/cluster/status.js";
 import { cluster } from "./render-fixtures.js";
 
 const inv = cluster();
@@ -41,6 +41,7 @@ function nodes(): NodeStatus[] {
       h.roles.includes("server") || h.roles.includes("client")
         ? { status: h.roles.includes("client") ? "ready" : "alive", version: "1.10.5" }
         : null,
+    services: [],
   }));
 }
 
@@ -86,5 +87,44 @@ describe("np status judges the cluster against the inventory", () => {
         "client-2: consul member failed",
       ]),
     );
+  });
+
+  it("a component's Consul service that is missing or failing is named with its check output", () => {
+    const n = nodes().map((x) =>
+      x.name === "edge-1"
+        ? { ...x, services: [{ name: "traefik", status: "critical" as const, output: "connection refused" }] }
+        : x.name === "observe-1"
+          ? { ...x, services: [{ name: "openobserve", status: "missing" as const, output: "" }] }
+          : x,
+    );
+    const why = judge(inv.hosts, quorum("consul"), quorum("nomad"), n, []);
+    expect(why).toContain("edge-1: traefik is critical: connection refused");
+    expect(why).toContain("observe-1: openobserve is not registered in Consul (is it running?)");
+  });
+
+  it("serviceOn takes the worst check of the host's instance", () => {
+    const inst = (node: string, statuses: string[]) => ({
+      Node: { Node: node, Address: "" },
+      Service: { ID: "traefik", Service: "traefik", Address: "", Port: 80, Tags: [] },
+      Checks: statuses.map((Status, i) => ({
+        CheckID: `c${i}`,
+        Name: `c${i}`,
+        Status,
+        Output: `out ${Status}`,
+      })),
+    });
+    const all = [
+      inst("edge-1", ["passing", "warning"]),
+      inst("edge-2", ["passing", "critical"]),
+      inst("e3", ["passing"]),
+    ];
+    expect(serviceOn(all, "traefik", "edge-1")).toEqual({
+      name: "traefik",
+      status: "warning",
+      output: "out warning",
+    });
+    expect(serviceOn(all, "traefik", "edge-2")).toMatchObject({ status: "critical" });
+    expect(serviceOn(all, "traefik", "e3")).toMatchObject({ status: "passing", output: "" });
+    expect(serviceOn(all, "traefik", "nope")).toMatchObject({ status: "missing" });
   });
 });

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerArtifacts } from "./artifacts.js";
 import { registerCheck } from "./check.js";
 import { registerInit } from "./init.js";
+import { registerOpen } from "./open.js";
 import { registerPlan } from "./plan.js";
 import { registerSandbox } from "./sandbox.js";
 import { registerStatus } from "./status.js";
@@ -20,6 +21,7 @@ export const commands: RegisterCommand[] = [
   registerPlan,
   registerUp,
   registerStatus,
+  registerOpen,
   registerUnlock,
   registerArtifacts,
   registerSandbox,

@@ -56,6 +56,12 @@ export const gather: Phase = {
           desired,
           binaries: [],
           restart: new Set([...state.pendingRestarts].filter((u) => units.includes(u))),
+          reload: new Set(
+            [...state.pendingRestarts]
+              .filter((m) => m.endsWith(".reload"))
+              .map((m) => m.slice(0, -".reload".length))
+              .filter((u) => units.includes(u)),
+          ),
           daemonReload: false,
         };
       },

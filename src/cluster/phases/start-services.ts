@@ -7,7 +7,7 @@ import { eachHost } from "../each-host.js";
 import { hostOf, serverAt } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
 import { probeReady } from "../ready-probe.js";
-import { restartPaid } from "../restart-marker.js";
+import { reloadPaid, restartPaid } from "../restart-marker.js";
 import { systemctl, waitUnitRunning } from "../unit-health.js";
 
 /** What a component needs on a host: nothing, a first start, or a restart because its files changed. */
@@ -41,6 +41,12 @@ export const startServices: Phase = {
       for (const h of byPolicy("rolling")) await restartOne(ctx, h, component);
       await eachHost(ctx, [...starts.filter((h) => !quorumFirst(h)), ...byPolicy("parallel")], (h) =>
         actionFor(h, component) === "start" ? start(ctx, h, component) : restartOne(ctx, h, component),
+      );
+      // A file read at reload changed (a Consul service definition) and the unit was not (re)started: reload it.
+      await eachHost(
+        ctx,
+        ctx.hosts.filter((h) => !hosts.includes(h) && runs(h, component) && h.reload.has(component.unit)),
+        (h) => reload(ctx, h, component),
       );
     }
   },
@@ -122,6 +128,25 @@ async function restartOne(ctx: RunContext, host: HostRun, component: Component):
         await restartPaid(ctx, host, unit);
         await checkReady(ctx, host, component);
       }
+    },
+  );
+}
+
+async function reload(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
+  const unit = component.unit;
+  await ctx.gate.wet(
+    {
+      host: host.spec.name,
+      kind: "reload",
+      target: `${unit}.service`,
+      detail: `reload ${unit} (a file it reads changed)`,
+    },
+    async () => {
+      ctx.out.host(host.spec.name, `reloading ${unit}`);
+      await host.conn.run(asRoot(["systemctl", "reload", `${unit}.service`], host.spec.ssh.user), {
+        doing: `reloading ${unit}`,
+      });
+      await reloadPaid(ctx, host, unit);
     },
   );
 }

@@ -3,7 +3,7 @@ import { sha256, upload } from "../../remote/upload.js";
 import type { DesiredFile } from "../../render/index.js";
 import type { HostRun, Phase, RunContext } from "../context.js";
 import { eachHost } from "../each-host.js";
-import { owesRestart } from "../restart-marker.js";
+import { owesReload, owesRestart } from "../restart-marker.js";
 import { shortDiff } from "../short-diff.js";
 
 const isUnit = (path: string) => path.startsWith("/etc/systemd/system/");
@@ -42,6 +42,7 @@ async function converge(ctx: RunContext, host: HostRun, file: DesiredFile): Prom
     return;
   }
   for (const unit of file.restarts) await owesRestart(ctx, host, unit);
+  for (const unit of file.reloads ?? []) await owesReload(ctx, host, unit);
   if (isUnit(file.path)) host.daemonReload = true;
   const diff = ctx.gate.dryRun && !file.secret ? await diffAgainstHost(host, file, exists) : undefined;
   const parts = [exists ? "update" : "create"];

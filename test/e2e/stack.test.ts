@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { consulMissing } from "../helpers/consul-binary.js";
+import { installNodeRuntime } from "../helpers/node-runtime.js";
+import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import {
+  buildMirror,
+  NOMAD_DOUBLE,
+  OPENOBSERVE_DOUBLE,
+  REAL_CONSUL,
+  TRAEFIK_DOUBLE,
+  writeDoubleBundle,
+} from "../tools/build-mirror.ts";
+import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+
+// This file's own sandbox (name, subnet): other e2e files use others.
+const NAME = "nptest-stk";
+const SUBNET = "10.213.30.0/24";
+
+const skipReason = canRunSandbox() ?? consulMissing();
+if (skipReason) console.warn(`skipping test/e2e/stack.test.ts: ${skipReason}`);
+
+interface Inv {
+  hosts: { name: string; address: string; roles: string[] }[];
+  traefik?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+const UNITS = ["consul", "nomad", "traefik", "openobserve"];
+/** Which units run where: node3 is a server and the observe host, node4 and node5 clients and edges. */
+const EXPECTED: Record<string, string[]> = {
+  node1: ["consul", "nomad"],
+  node2: ["consul", "nomad"],
+  node3: ["consul", "nomad", "openobserve"],
+  node4: ["consul", "nomad", "traefik"],
+  node5: ["consul", "nomad", "traefik"],
+};
+const NODES = Object.keys(EXPECTED);
+
+describe.skipIf(skipReason !== null)(
+  "the whole stack on sandbox nodes: Traefik on the edges, OpenObserve on the observe host",
+  { timeout: 300_000 },
+  () => {
+    let sbx: TestSandbox;
+    let mirror: ServedMirror;
+    const work = mkdtempSync(path.join(os.tmpdir(), "np-stack-"));
+    const invFile = path.join(work, "inventory.yaml");
+    const addr = (name: string) => sbx.nodes.find((n) => n.name === name)?.address as string;
+    const onNode = (name: string, argv: string[]) => sshToNode(addr(name), argv, { keyFile: sbx.keyFile });
+    const sh = (name: string, script: string) => {
+      const r = onNode(name, ["sh", "-c", script]);
+      expect(r.code, `${name}: ${script}: ${r.stderr}`).toBe(0);
+      return r.stdout.trim();
+    };
+    const np = (args: string[]) => runNpAsync([...args, "-i", invFile], { timeoutMs: 600_000 });
+    const readInv = () => parse(readFileSync(invFile, "utf8")) as Inv;
+    const writeInv = (inv: object) => writeFileSync(invFile, stringify(inv));
+    /** Every secret np keeps in .np/secrets, by value: none may ever appear in np's output. */
+    const secretValues = () => {
+      const dir = path.join(work, ".np", "secrets");
+      return readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8").trim());
+    };
+    const expectNoSecret = (text: string) => {
+      for (const v of secretValues())
+        expect(text.includes(v), "a secret value appears in np's output").toBe(false);
+    };
+    /** mtimes of the files and MainPIDs of the units of every component on a node. */
+    const fingerprint = (name: string) =>
+      sh(
+        name,
+        "find /etc/consul.d /etc/nomad.d /etc/traefik /etc/openobserve /etc/systemd/system -maxdepth 2 -type f -newer /etc/hostname -printf '%p %T@\\n' 2>/dev/null | sort; " +
+          `systemctl show -p MainPID --value ${EXPECTED[name]?.map((u) => `${u}.service`).join(" ")}`,
+      );
+
+    beforeAll(async () => {
+      runNp(["sandbox", "down", "--name", NAME]);
+      sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET });
+      for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
+      const bundles = path.join(work, "bundles");
+      const built = await buildMirror(path.join(work, "mirror"), {
+        consulBinary: REAL_CONSUL,
+        nomadDouble: NOMAD_DOUBLE,
+        traefik: {
+          version: "3.7.9",
+          binary: await writeDoubleBundle(TRAEFIK_DOUBLE, path.join(bundles, "traefik"), {
+            version: "3.7.9",
+          }),
+        },
+        openobserve: {
+          version: "0.14.7",
+          binary: await writeDoubleBundle(OPENOBSERVE_DOUBLE, path.join(bundles, "openobserve"), {
+            version: "0.14.7",
+          }),
+        },
+      });
+      mirror = await serveMirror(built.dir);
+      writeInv({
+        cluster: { name: "stack", datacenter: "dc1" },
+        ssh: { user: "root", key: sbx.keyFile },
+        versions: { consul: "1.8.7", nomad: "1.10.5", traefik: "3.7.9", openobserve: "0.14.7" },
+        artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+        hosts: [
+          { name: "node1", address: addr("node1"), roles: ["server"] },
+          { name: "node2", address: addr("node2"), roles: ["server"] },
+          { name: "node3", address: addr("node3"), roles: ["server", "observe"] },
+          { name: "node4", address: addr("node4"), roles: ["client", "edge"] },
+          { name: "node5", address: addr("node5"), roles: ["client", "edge"] },
+        ],
+      });
+    }, 900_000);
+
+    afterAll(async () => {
+      await mirror?.close();
+      runNp(["sandbox", "down", "--name", NAME]);
+    });
+
+    it("np plan on bare hosts lists every component's files and prints no secret", async () => {
+      const r = await np(["plan"]);
+      expect(r.code, r.stderr).toBe(0);
+      for (const target of [
+        "/etc/traefik/traefik.yaml",
+        "/etc/openobserve/openobserve.env",
+        "/usr/local/bin/traefik",
+      ])
+        expect(r.stdout).toContain(target);
+      expect(r.stdout).toMatch(/\/etc\/openobserve\/openobserve\.env: create \(secret content not shown\)/);
+      expectNoSecret(r.stdout + r.stderr);
+      expectNoSecret((await np(["plan", "--json"])).stdout);
+    });
+
+    it("np up installs every component on the right nodes only, each active and ready", async () => {
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expectNoSecret(r.stdout + r.stderr);
+      expect(r.stdout).toMatch(/^ {2}traefik: node4, node5$/m);
+      expect(r.stdout).toMatch(/^ {2}openobserve: node3$/m);
+      expect(r.stdout).toMatch(/np open openobserve/);
+      for (const n of NODES) {
+        const states = onNode(n, ["systemctl", "is-active", ...UNITS.map((u) => `${u}.service`)])
+          .stdout.trim()
+          .split("\n");
+        const want = UNITS.map((u) => (EXPECTED[n]?.includes(u) ? "active" : "inactive"));
+        expect(states, n).toEqual(want);
+      }
+      for (const n of ["node4", "node5"]) {
+        expect(sh("node1", `curl -s http://${addr(n)}:8082/ping`)).toBe("OK");
+        // Traefik runs as its own user, yet holds :80.
+        expect(sh(n, "ps -o user= -p $(systemctl show -p MainPID --value traefik.service)")).toBe("traefik");
+        expect(sh(n, "ss -Hltn 'sport = :80' | wc -l")).not.toBe("0");
+      }
+      expect(JSON.parse(sh("node1", `curl -s http://${addr("node3")}:5080/healthz`))).toEqual({
+        status: "ok",
+      });
+      expect(sh("node3", "stat -c '%a %U:%G' /etc/openobserve/openobserve.env")).toBe("600 root:root");
+      // Registered in Consul, with their checks passing.
+      const passing = async (service: string, count: number) => {
+        for (let i = 0; i < 60; i++) {
+          const list = JSON.parse(
+            sh("node1", `curl -s 'http://127.0.0.1:8500/v1/health/service/${service}?passing=1'`),
+          );
+          if (list.length === count) return list;
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+        throw new Error(`${service}: not ${count} passing instances in Consul`);
+      };
+      expect(
+        (await passing("traefik", 2)).map((x: { Node: { Node: string } }) => x.Node.Node).sort(),
+      ).toEqual(["node4", "node5"]);
+      await passing("openobserve", 1);
+    });
+
+    it("np status reports Traefik and OpenObserve, and a stopped Traefik makes it exit 1 naming the edge", async () => {
+      const ok = await np(["status"]);
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toMatch(/^node4\s+client,edge\s+.*traefik passing$/m);
+      expect(ok.stdout).toMatch(/^node3\s+server,observe\s+.*openobserve passing$/m);
+      sh("node5", "systemctl stop traefik.service");
+      try {
+        let r = await np(["status"]);
+        for (let i = 0; i < 30 && r.code === 0; i++) {
+          await new Promise((res) => setTimeout(res, 1000));
+          r = await np(["status"]);
+        }
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/node5: traefik is critical/);
+      } finally {
+        sh("node5", "systemctl start traefik.service");
+      }
+    });
+
+    it("a second np up changes nothing: file mtimes and every component's MainPID unchanged", async () => {
+      const before = NODES.map(fingerprint);
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/is up to date: nothing changed/);
+      expect(NODES.map(fingerprint)).toEqual(before);
+    });
+
+    it("a Traefik config change restarts the edges one at a time: /ping on one of them answers throughout", async () => {
+      const pids = ["node4", "node5"].map((n) => sh(n, "systemctl show -p MainPID --value traefik.service"));
+      const inv = readInv();
+      inv.traefik = { dashboard_host: "traefik.stack.test" };
+      writeInv(inv);
+      const plan = await np(["plan"]);
+      expect(plan.stdout).toMatch(
+        /\/etc\/traefik\/dynamic\/np-dashboard\.yaml: create \(secret content not shown\)/,
+      );
+      expect(plan.stdout).toMatch(/^\s+\+ .*dashboard: true/m);
+      expectNoSecret(plan.stdout + plan.stderr);
+      // /ping of both edges, sampled every 100 ms from node1 while np runs.
+      const e4 = addr("node4");
+      const e5 = addr("node5");
+      sh(
+        "node1",
+        `rm -f /tmp/ping.log; nohup sh -c 'while :; do a=$(curl -s -o /dev/null -m 1 -w "%{http_code}" http://${e4}:8082/ping); b=$(curl -s -o /dev/null -m 1 -w "%{http_code}" http://${e5}:8082/ping); echo "$a $b"; sleep 0.1; done' >/tmp/ping.log 2>/dev/null & echo $! >/tmp/ping.pid`,
+      );
+      const r = await np(["up"]);
+      sh("node1", "kill $(cat /tmp/ping.pid)");
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expectNoSecret(r.stdout + r.stderr);
+      for (const [i, n] of ["node4", "node5"].entries())
+        expect(sh(n, "systemctl show -p MainPID --value traefik.service"), n).not.toBe(pids[i]);
+      const samples = sh("node1", "cat /tmp/ping.log")
+        .split("\n")
+        .map((l) => l.split(" "));
+      expect(samples.length).toBeGreaterThan(20);
+      // Each edge was seen not answering 200 while it restarted, but never both at once.
+      expect(samples.some(([a]) => a !== "200")).toBe(true);
+      expect(samples.some(([, b]) => b !== "200")).toBe(true);
+      expect(samples.filter(([a, b]) => a !== "200" && b !== "200")).toEqual([]);
+    });
+
+    it("np open forwards a local port to a UI through SSH until Ctrl-C, and says where its login is", async () => {
+      const port = 18082;
+      const child: ChildProcess = spawn(
+        process.execPath,
+        [npBin, "open", "traefik", "--port", String(port), "-i", invFile],
+        {
+          env: { ...process.env, NO_COLOR: "1" },
+        },
+      );
+      let out = "";
+      child.stdout?.on("data", (c: Buffer) => {
+        out += c.toString();
+      });
+      for (let i = 0; i < 100 && !out.includes("Ctrl-C"); i++)
+        await new Promise((res) => setTimeout(res, 100));
+      expect(out).toMatch(
+        new RegExp(`^traefik on node[45]: http://127\\.0\\.0\\.1:${port}/dashboard/$`, "m"),
+      );
+      expect(out).toMatch(/log in: user admin, password in .*\.np\/secrets\/traefik-dashboard/);
+      const password = readFileSync(path.join(work, ".np", "secrets", "traefik-dashboard"), "utf8").trim();
+      expectNoSecret(out);
+      const get = async (auth?: string) =>
+        (
+          await fetch(`http://127.0.0.1:${port}/dashboard/`, {
+            headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString("base64")}` } : {},
+          })
+        ).status;
+      expect(await get()).toBe(401);
+      expect(await get(`admin:${password}`)).toBe(200);
+      const code = await new Promise<number | null>((resolve) => {
+        child.on("exit", (c) => resolve(c));
+        child.kill("SIGINT");
+      });
+      expect(code).toBe(0);
+      await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    });
+  },
+);
