@@ -1,0 +1,61 @@
+import { runCommand } from "./run.js";
+
+/** The state of one systemd unit, from `systemctl show`. */
+export interface UnitState {
+  name: string;
+  loadState: string;
+  activeState: string;
+  subState: string;
+  mainPid: number;
+}
+
+const PROPS = ["Id", "LoadState", "ActiveState", "SubState", "MainPID"];
+
+/** A unit name as systemd knows it ("consul" is "consul.service"). */
+export const unitName = (u: string) => (/\.[a-z]+$/.test(u) ? u : `${u}.service`);
+
+/** The one systemctl command that reads every unit's state. */
+export function systemctlShowArgv(units: string[]): string[] {
+  return ["systemctl", "show", `--property=${PROPS.join(",")}`, "--", ...units.map(unitName)];
+}
+
+/**
+ * Parses `systemctl show` output for several units: blocks of Key=Value lines separated by blank lines, matched to
+ * the units by their Id (in the order given when an Id is missing). A unit systemd does not know still has a block
+ * (LoadState=not-found).
+ */
+export function parseSystemctlShow(text: string, units: string[]): UnitState[] {
+  const blocks = text
+    .split(/\n\s*\n/)
+    .map((b) => b.trim())
+    .filter((b) => b !== "")
+    .map((b) => {
+      const kv = new Map<string, string>();
+      for (const line of b.split("\n")) {
+        const eq = line.indexOf("=");
+        if (eq > 0) kv.set(line.slice(0, eq), line.slice(eq + 1));
+      }
+      return kv;
+    });
+  return units.map((u, i) => {
+    const kv = blocks.find((b) => b.get("Id") === unitName(u)) ?? blocks[i] ?? new Map<string, string>();
+    return {
+      name: u,
+      loadState: kv.get("LoadState") ?? "unknown",
+      activeState: kv.get("ActiveState") ?? "unknown",
+      subState: kv.get("SubState") ?? "unknown",
+      mainPid: Number(kv.get("MainPID") ?? 0) || 0,
+    };
+  });
+}
+
+/** True when a unit counts as up for the summary. */
+export const unitIsUp = (u: UnitState) => u.activeState === "active";
+
+/** Reads the state of every unit in one spawn of systemctl. */
+export async function readUnits(units: string[]): Promise<UnitState[]> {
+  if (units.length === 0) return [];
+  const r = await runCommand(systemctlShowArgv(units));
+  if (r.code !== 0) throw new Error(`systemctl show exited ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+  return parseSystemctlShow(r.stdout, units);
+}
