@@ -572,15 +572,12 @@ describe.skipIf(consulMissing())(
           agent: { healthy: boolean; problems: unknown[] };
         };
         expect(node.agent.healthy).toBe(false);
-        const kv = (await getJson(`${env.consulUrl}/v1/kv/np/nodes/node1`)).body as { Value: string }[];
-        const summary = JSON.parse(Buffer.from(kv[0]?.Value ?? "", "base64").toString("utf8"));
         await until("the KV summary degraded", async () => {
           const k = (await getJson(`${env.consulUrl}/v1/kv/np/nodes/node1`)).body as { Value: string }[];
           return JSON.parse(Buffer.from(k[0]?.Value ?? "", "base64").toString("utf8")).state === "degraded"
             ? true
             : undefined;
         });
-        expect(summary.node).toBe("node1");
         expect(agent.alive()).toBe(true);
       } finally {
         chmodSync(env.logs, 0o755);

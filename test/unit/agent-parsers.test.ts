@@ -10,7 +10,7 @@ import { MAX_LINE_BYTES } from "../../agent/src/ship/lines.js";
 import { parseIngestResponse } from "../../agent/src/ship/openobserve.js";
 import { cpuPercent, parseProcStat } from "../../agent/src/system/cpu.js";
 import { parseLoadavg, parseMeminfo, parseUptime } from "../../agent/src/system/meminfo.js";
-import { parseSystemctlShow, systemctlShowArgv } from "../../agent/src/system/units.js";
+import { parseSystemctlShow, systemctlFailure, systemctlShowArgv } from "../../agent/src/system/units.js";
 
 describe("/proc parsers", () => {
   // Captured on this project's 2-core VM.
@@ -79,6 +79,13 @@ describe("systemctl show", () => {
       { name: "np-agent", loadState: "loaded", activeState: "failed", subState: "failed", mainPid: 0 },
     ]);
     expect(parseSystemctlShow("", ["consul"])[0]?.activeState).toBe("unknown");
+  });
+
+  it("names the fix when the D-Bus system bus is missing (seen as user np-agent on a minimal Debian)", () => {
+    expect(systemctlFailure(1, "Failed to connect to bus: No such file or directory\n")).toBe(
+      "systemctl show exited 1: Failed to connect to bus: No such file or directory (unit states are read over the D-Bus system bus: install and start the dbus package)",
+    );
+    expect(systemctlFailure(1, "")).toBe("systemctl show exited 1: no output");
   });
 });
 

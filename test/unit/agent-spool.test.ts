@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Problems } from "../../agent/src/problems.js";
 import { Backoff } from "../../agent/src/ship/backoff.js";
+import { JournalReader } from "../../agent/src/ship/journal-reader.js";
 import type { IngestOutcome } from "../../agent/src/ship/openobserve.js";
 import { Pipeline } from "../../agent/src/ship/pipeline.js";
 import { Shipper } from "../../agent/src/ship/shipper.js";
@@ -170,5 +171,24 @@ describe("shipper", () => {
     b.reset();
     expect(new Backoff(1000, 8000, () => 0).next()).toBe(800);
     expect(b.next()).toBe(1000);
+  });
+});
+
+describe("journal reader", () => {
+  it("reports a journalctl it cannot run as a problem and commits nothing", async () => {
+    const p = new Pipeline(dir(), 1 << 20, quiet());
+    await p.open();
+    const problems = quiet();
+    const path0 = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      await new JournalReader(["consul"], "n", "np_journal", p, problems).readOnce();
+    } finally {
+      process.env.PATH = path0;
+    }
+    expect(problems.list().map((x) => [x.id, x.level])).toEqual([["journal", "error"]]);
+    expect(problems.list()[0]?.message).toMatch(/cannot read the journal: .*ENOENT/);
+    expect(p.spool.size().batches).toBe(0);
+    expect(p.state.journalCursor).toBeNull();
   });
 });

@@ -56,6 +56,18 @@ export const unitIsUp = (u: UnitState) => u.activeState === "active";
 export async function readUnits(units: string[]): Promise<UnitState[]> {
   if (units.length === 0) return [];
   const r = await runCommand(systemctlShowArgv(units));
-  if (r.code !== 0) throw new Error(`systemctl show exited ${r.code}: ${r.stderr.trim().slice(0, 200)}`);
+  if (r.code !== 0) throw new Error(systemctlFailure(r.code, r.stderr));
   return parseSystemctlShow(r.stdout, units);
+}
+
+/**
+ * Why `systemctl show` failed, with the fix when it is the usual one: as a user other than root, systemctl talks
+ * to systemd over the D-Bus system bus, so a node without the dbus package (a minimal image) cannot answer.
+ */
+export function systemctlFailure(code: number | null, stderr: string): string {
+  const why = stderr.trim().split("\n").slice(-1)[0]?.slice(0, 200) || "no output";
+  const hint = /Failed to connect to bus/.test(stderr)
+    ? " (unit states are read over the D-Bus system bus: install and start the dbus package)"
+    : "";
+  return `systemctl show exited ${code}: ${why}${hint}`;
 }
