@@ -12,9 +12,12 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { Problems } from "../../agent/src/problems.js";
 import { discoverLogGroups, parseLogFileName } from "../../agent/src/ship/alloc-logs.js";
 import { decodeLine, MAX_LINE_BYTES, splitLines, TRUNCATION_MARKER } from "../../agent/src/ship/lines.js";
+import { AllocLogReader } from "../../agent/src/ship/log-reader.js";
 import { type TailChunk, tailGroup } from "../../agent/src/ship/log-tailer.js";
+import { Pipeline } from "../../agent/src/ship/pipeline.js";
 import type { FileCursor } from "../../agent/src/ship/state.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "np-agent-logs-"));
@@ -185,5 +188,48 @@ describe("tailGroup", () => {
     const seen = [...first.lines];
     for (let i = 0; i < 20 && seen.length < all.length; i++) seen.push(...(await pass(1, 32 * 1024)).lines);
     expect(seen).toEqual(all);
+  });
+});
+
+describe("AllocLogReader", () => {
+  const alloc = "0b8a7b6c-1d2e-4f30-8a9b-0c1d2e3f4a5b";
+
+  it("spools lines with alloc, job, group, task, stream and node; forgets cursors of collected allocations only", async () => {
+    const root = mkdtempSync(path.join(tmp, "reader-"));
+    const allocDir = path.join(root, "alloc");
+    const logs = path.join(allocDir, alloc, "alloc", "logs");
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(path.join(logs, "api.stderr.0"), "boom\n");
+    const problems = new Problems(() => {});
+    const p = new Pipeline(path.join(root, "state"), 1 << 20, problems);
+    await p.open();
+    const meta = new Map([[alloc, { job: "shop", group: "backend" }]]);
+    const reader = new AllocLogReader(allocDir, "node1", "nomad_logs", p, meta, problems);
+    await reader.readOnce();
+    const e = p.spool.oldest();
+    expect(e?.records).toBe(1);
+    expect(JSON.parse(await p.spool.readBody(e ?? ({} as never)))[0]).toMatchObject({
+      node: "node1",
+      alloc_id: alloc,
+      job: "shop",
+      group: "backend",
+      task: "api",
+      stream: "stderr",
+      message: "boom",
+    });
+    const key = `${alloc}/api.stderr`;
+    expect(p.state.files[key]?.offset).toBe(5);
+    // The alloc dir unreadable (here: not a directory): cursors are kept, the problem is reported.
+    rmSync(allocDir, { recursive: true });
+    writeFileSync(allocDir, "");
+    await reader.readOnce();
+    expect(p.state.files[key]?.offset).toBe(5);
+    expect(problems.list().some((x) => x.id === `file:${allocDir}` && x.level === "error")).toBe(true);
+    // Nomad collected the allocation: its directory and its cursor go.
+    rmSync(allocDir);
+    mkdirSync(allocDir);
+    await reader.readOnce();
+    expect(p.state.files).toEqual({});
+    expect(problems.healthy()).toBe(true);
   });
 });

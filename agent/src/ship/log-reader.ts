@@ -70,9 +70,11 @@ export class AllocLogReader {
         this.problems.set(id, "error", (err as Error).message);
       }
     }
-    // Allocations Nomad garbage-collected: their directories are gone, and so are their cursors.
+    // Allocations Nomad garbage-collected: their directories are gone, and so are their cursors. Not when the alloc
+    // dir itself was unreadable: forgetting every cursor then would ship everything again once it is readable.
     const gone: Record<string, null> = {};
-    for (const key of Object.keys(this.pipeline.state.files))
+    const listed = !found.errors.some((e) => e.path === this.allocDir);
+    for (const key of listed ? Object.keys(this.pipeline.state.files) : [])
       if (!found.allocIds.has(key.slice(0, key.indexOf("/")))) gone[key] = null;
     if (Object.keys(gone).length) await batch.add([], { files: gone });
     await batch.flush();
