@@ -5,10 +5,10 @@
  * production interval (10 s), and prints its resident memory (VmRSS, peak VmHWM, and the anonymous/file split,
  * from /proc/<pid>/status) and its CPU use in % of one core (utime+stime from /proc/<pid>/stat over the minute).
  * Runs it twice: with the node flags of agent/np-agent.service's ExecStart, and with none; and a bare node
- * http server as the floor. Usage: node bench/agent-footprint.mjs   (NP_BENCH_SECONDS=60 by default)
+ * http server as the floor. After each idle minute, a burst of 200,000 log lines: time to ship, CPU, peak memory. Usage: node bench/agent-footprint.mjs   (NP_BENCH_SECONDS=60 by default)
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -37,6 +37,8 @@ async function freePort() {
   await new Promise((r) => s.close(r));
   return port;
 }
+
+const nomadDir = (name) => path.join(work, `${name}-nomad`);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -100,18 +102,21 @@ async function main() {
     { stdio: "ignore" },
   );
   children.push(consul);
-  // OpenObserve ingest stand-in: accepts every batch the way OpenObserve answers it.
-  let ingested = 0;
+  // OpenObserve ingest stand-in (accepts every batch the way OpenObserve answers it) and, on the same port, the
+  // Nomad allocations endpoint (an empty list).
+  const ingested = {};
   const oo = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => {
       body += c;
     });
     req.on("end", () => {
-      const n = JSON.parse(body).length;
-      ingested += n;
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ code: 200, status: [{ name: "s", successful: n, failed: 0 }] }));
+      if (req.method === "GET") return res.end("[]");
+      const stream = req.url.split("/")[3];
+      const n = JSON.parse(body).length;
+      ingested[stream] = (ingested[stream] ?? 0) + n;
+      res.end(JSON.stringify({ code: 200, status: [{ name: stream, successful: n, failed: 0 }] }));
     });
   });
   await new Promise((r) => oo.listen(0, "127.0.0.1", r));
@@ -120,6 +125,8 @@ async function main() {
   const run = async (name, flags) => {
     const port = await freePort();
     const config = path.join(work, `${name}.json`);
+    mkdirSync(path.join(nomadDir(name), "client"), { recursive: true });
+    writeFileSync(path.join(nomadDir(name), "client", "client-id"), "f7476465-4d6e-c0de-26d0-e383c49be941");
     writeFileSync(
       config,
       JSON.stringify({
@@ -130,7 +137,7 @@ async function main() {
         intervalSec: 10,
         stateDir: path.join(work, name),
         consul: { address: `http://127.0.0.1:${ports.http}`, token: null },
-        nomad: null,
+        nomad: { address: `http://127.0.0.1:${oo.address().port}`, token: null, dataDir: nomadDir(name) },
         openobserve: {
           url: `http://127.0.0.1:${oo.address().port}`,
           org: "default",
@@ -146,8 +153,31 @@ async function main() {
     const p = spawn(process.execPath, [...flags, bundle, config], { stdio: "ignore" });
     children.push(p);
     const m = await measure(p.pid);
-    p.kill("SIGTERM");
     print(`${name} [${flags.join(" ") || "no flags"}]`, m);
+    await burst(name, p.pid);
+    p.kill("SIGTERM");
+  };
+
+  // A burst: 200,000 log lines (~20 MB) appear at once in an allocation's log; time until all are ingested.
+  const burst = async (name, pid) => {
+    const lines = 200_000;
+    const logs = path.join(nomadDir(name), "alloc", "5fc98185-17ff-26bc-a802-0c74fa471c99", "alloc", "logs");
+    mkdirSync(logs, { recursive: true });
+    const text = Array.from(
+      { length: lines },
+      (_, i) => `${new Date(0).toISOString()} GET /item/${i} 200 ${"x".repeat(60)}`,
+    );
+    const before = ingested.nomad_logs ?? 0;
+    const t0 = cpuTicks(pid);
+    const w0 = Date.now();
+    writeFileSync(path.join(logs, "web.stdout.0"), `${text.join("\n")}\n`);
+    while ((ingested.nomad_logs ?? 0) - before < lines && Date.now() - w0 < 600_000) await sleep(200);
+    const s = (Date.now() - w0) / 1000;
+    const cpuS = (cpuTicks(pid) - t0) / TICKS;
+    const st = status(pid);
+    console.log(
+      `${"".padEnd(34)} burst: ${(ingested.nomad_logs ?? 0) - before} of ${lines} lines ingested in ${s.toFixed(1)} s (intervals of 10 s), ${cpuS.toFixed(2)} s of CPU; peak VmHWM ${mb(st.hwm)}, RSS after ${mb(st.rss)}`,
+    );
   };
 
   console.log(
@@ -166,7 +196,7 @@ async function main() {
   await run("np-agent (unit flags)", unitFlags());
   await run("np-agent", []);
   console.log(
-    `records ingested by the stand-in: ${ingested} (node metrics; no Nomad, no journal on this host)`,
+    `records ingested by the stand-in: ${JSON.stringify(ingested)} (no journal on this host: journalctl finds none)`,
   );
 }
 
