@@ -16,7 +16,8 @@ import {
   startSandbox,
   type TestSandbox,
 } from "../helpers/sandbox.js";
-import { buildMirror, NOMAD_DOUBLE, REAL_CONSUL } from "../tools/build-mirror.ts";
+import { buildStackMirror } from "../helpers/stack-mirror.js";
+import { REAL_CONSUL } from "../tools/build-mirror.ts";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -76,10 +77,7 @@ describe.skipIf(skipReason !== null)(
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 3, subnet: SUBNET });
       for (const n of ["node1", "node2"]) installNodeRuntime(addr(n), sbx.keyFile);
-      const built = await buildMirror(path.join(work, "mirror"), {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
-      });
+      const built = await buildStackMirror(path.join(work, "mirror"));
       mirror = await serveMirror(built.dir);
       const inventory = {
         cluster: { name: "art", single_server: true },

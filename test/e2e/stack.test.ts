@@ -8,14 +8,7 @@ import { consulMissing } from "../helpers/consul-binary.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import {
-  buildMirror,
-  NOMAD_DOUBLE,
-  OPENOBSERVE_DOUBLE,
-  REAL_CONSUL,
-  TRAEFIK_DOUBLE,
-  writeDoubleBundle,
-} from "../tools/build-mirror.ts";
+import { buildStackMirror } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -81,23 +74,7 @@ describe.skipIf(skipReason !== null)(
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET });
       for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
-      const bundles = path.join(work, "bundles");
-      const built = await buildMirror(path.join(work, "mirror"), {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
-        traefik: {
-          version: "3.7.9",
-          binary: await writeDoubleBundle(TRAEFIK_DOUBLE, path.join(bundles, "traefik"), {
-            version: "3.7.9",
-          }),
-        },
-        openobserve: {
-          version: "0.14.7",
-          binary: await writeDoubleBundle(OPENOBSERVE_DOUBLE, path.join(bundles, "openobserve"), {
-            version: "0.14.7",
-          }),
-        },
-      });
+      const built = await buildStackMirror(path.join(work, "mirror"));
       mirror = await serveMirror(built.dir);
       writeInv({
         cluster: { name: "stack", datacenter: "dc1" },

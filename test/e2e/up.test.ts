@@ -8,7 +8,7 @@ import { consulMissing } from "../helpers/consul-binary.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildMirror, NOMAD_DOUBLE, REAL_CONSUL } from "../tools/build-mirror.ts";
+import { buildStackMirror } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -72,10 +72,7 @@ describe.skipIf(skipReason !== null)(
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 6, subnet: SUBNET });
       for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
-      const built = await buildMirror(path.join(work, "mirror"), {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
-      });
+      const built = await buildStackMirror(path.join(work, "mirror"));
       keyPath = built.keyPath;
       mirror = await serveMirror(built.dir);
       writeInv(
@@ -152,7 +149,7 @@ describe.skipIf(skipReason !== null)(
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^Consul: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
       expect(r.stdout).toMatch(/^Nomad: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
-      expect(r.stdout).toMatch(/^node4\s+client,edge\s+alive 1\.8\.7\s+ready 1\.10\.5$/m);
+      expect(r.stdout).toMatch(/^node4\s+client,edge\s+alive 1\.8\.7\s+ready 1\.10\.5\s+traefik passing$/m);
       const json = JSON.parse((await np(["status", "--json"])).stdout) as {
         healthy: boolean;
         consul: { failureTolerance: number };
@@ -177,9 +174,7 @@ describe.skipIf(skipReason !== null)(
 
     it("refuses a tampered artifact before installing anything", async () => {
       const dir = path.join(work, "tampered");
-      const built = await buildMirror(dir, {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
+      const built = await buildStackMirror(dir, {
         versions: { nomad: "1.10.6" },
       });
       appendFileSync(path.join(dir, "nomad", "1.10.6", "nomad_1.10.6_linux_amd64.zip"), "tampered");
