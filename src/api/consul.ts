@@ -47,6 +47,15 @@ export class ConsulApi extends RaftApi<ConsulRaftServer> {
     return (await this.api.get<ConsulMember[]>("/v1/agent/members")).body;
   }
 
+  /** Every key under `prefix` with its (base64) value; [] when there is none (Consul answers 404). */
+  async kvList(prefix: string): Promise<{ Key: string; Value: string | null }[]> {
+    const r = await this.api.get<{ Key: string; Value: string | null }[] | null>(
+      `/v1/kv/${prefix.split("/").map(encodeURIComponent).join("/")}?recurse=true`,
+      [404],
+    );
+    return r.status === 404 ? [] : (r.body ?? []);
+  }
+
   /** Every instance of a service, with its node's and its own checks. */
   async serviceHealth(name: string): Promise<ConsulServiceHealth[]> {
     return (await this.api.get<ConsulServiceHealth[]>(`/v1/health/service/${encodeURIComponent(name)}`)).body;

@@ -1,7 +1,17 @@
 /** One change `np up` makes (or, under `np plan`, would make) on one host. */
 export interface Change {
   host: string;
-  kind: "user" | "dir" | "binary" | "file" | "daemon-reload" | "enable" | "start" | "restart" | "reload";
+  kind:
+    | "user"
+    | "dir"
+    | "binary"
+    | "file"
+    | "daemon-reload"
+    | "enable"
+    | "start"
+    | "restart"
+    | "reload"
+    | "credential";
   /** The path or unit it touches. */
   target: string;
   /** What changes, in words ("install consul 1.8.7", "mode 0644 → 0640"). */

@@ -9,6 +9,7 @@ import type { Phase, RunContext } from "./context.js";
 import { acquireClusterLock, type ClusterLock } from "./lock.js";
 import { fetchArtifactsPhase, prefetchAmd64 } from "./phases/fetch-artifacts.js";
 import { gather } from "./phases/gather.js";
+import { ingestCredential } from "./phases/ingest-credential.js";
 import { installBinaries } from "./phases/install-binaries.js";
 import { loadSecrets } from "./phases/load-secrets.js";
 import { preflight } from "./phases/preflight.js";
@@ -31,6 +32,7 @@ export const UP_PHASES: Phase[] = [
   writeUnits,
   startServices,
   waitForQuorum,
+  ingestCredential,
   verifyMembers,
 ];
 

@@ -3,6 +3,7 @@ import type { DesiredDir, DesiredFile, SystemUser } from "../render/types.js";
 import type { SecretSpec, SecretValues } from "../secrets/index.js";
 import { consul } from "./consul/index.js";
 import { nomad } from "./nomad/index.js";
+import { npAgent } from "./np-agent/index.js";
 import { openobserve } from "./openobserve/index.js";
 import { traefik } from "./traefik/index.js";
 import type { BinarySpec, Component, PortSpec } from "./types.js";
@@ -11,9 +12,23 @@ import type { BinarySpec, Component, PortSpec } from "./types.js";
  * Every component np installs, in start order (Consul first: the others register with it). Adding a component
  * is a folder under src/components/ and one line here.
  */
-export const COMPONENTS: readonly Component[] = [consul, nomad, traefik, openobserve];
+export const COMPONENTS: readonly Component[] = [
+  consul,
+  nomad,
+  traefik,
+  openobserve,
+  // Last: it reports the others' units (and needs OpenObserve to ship to).
+  npAgent((host) => componentsOf(host).map((c) => c.unit)),
+];
 
 export type { BinarySpec, Component, ComponentName, PortSpec, RestartPolicy } from "./types.js";
+
+/** The np-agent component (the ingest-credential phase re-renders its config). */
+export function npAgentComponent(): Component {
+  const c = COMPONENTS.find((x) => x.name === "np-agent");
+  if (!c) throw new Error("np-agent is not in the component list");
+  return c;
+}
 
 /** The components a host runs, in start order. */
 export const componentsOf = (host: HostSpec): Component[] => COMPONENTS.filter((c) => c.runsOn(host));

@@ -4,7 +4,7 @@ import type { DesiredDir, DesiredFile, SystemUser } from "../render/types.js";
 import type { SecretSpec, SecretValues } from "../secrets/index.js";
 
 /** The programs np runs on the hosts, each declared in its own folder under src/components/. */
-export type ComponentName = "consul" | "nomad" | "traefik" | "openobserve";
+export type ComponentName = "consul" | "nomad" | "traefik" | "openobserve" | "np-agent";
 
 /** What a component renders for one host from. */
 export interface RenderInput {

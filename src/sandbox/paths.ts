@@ -69,7 +69,13 @@ export function nodePaths(sandbox: SandboxPaths, node: string): NodePaths {
   };
 }
 
+/**
+ * What the base root holds, as a number: raised whenever its packages or customisation change, so a cached base
+ * of an older np is never used (it is built anew beside the old one, which running sandboxes may still sit on).
+ */
+export const BASE_REVISION = 2;
+
 /** The cached base root every node's overlay sits on. */
 export function baseRootDir(home: string = DEFAULT_SANDBOX_HOME): string {
-  return path.join(home, `base-${BASE_SUITE}`);
+  return path.join(home, `base-${BASE_SUITE}-r${BASE_REVISION}`);
 }

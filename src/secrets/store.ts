@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
 import { createPrivateFileAtomically } from "./atomic-create.js";
@@ -9,8 +9,11 @@ import { Secret } from "./secret.js";
 export interface SecretSpec {
   /** File name under `.np/secrets/` (`consul-gossip`, `openobserve-root`, …). */
   name: string;
-  /** Makes a new value, the first time the secret is needed. */
-  generate(): string;
+  /**
+   * Makes a new value, the first time the secret is needed. A secret without one is derived elsewhere (e.g. a
+   * credential a service hands out): it is loaded when saved earlier, and absent otherwise (see `save`).
+   */
+  generate?: () => string;
   /** True when a stored value is usable. */
   valid(value: string): boolean;
   /** What the value is, in messages ("a base64 32-byte key"). */
@@ -20,6 +23,8 @@ export interface SecretSpec {
 /** The secrets of one run, by name; asking for one that was not loaded is a programming error. */
 export interface SecretValues {
   get(name: string): Secret;
+  /** A derived secret, or undefined while it has not been saved. */
+  find(name: string): Secret | undefined;
 }
 
 /** Before named secrets existed, np kept both gossip keys in one file: still read, so old clusters keep theirs. */
@@ -52,14 +57,39 @@ export class SecretStore {
   async load(specs: readonly SecretSpec[]): Promise<SecretValues> {
     await ensurePrivateDir(this.dir);
     const values = new Map<string, Secret>();
-    for (const spec of specs) if (!values.has(spec.name)) values.set(spec.name, await this.getOrCreate(spec));
+    for (const spec of specs) {
+      if (values.has(spec.name)) continue;
+      const value = spec.generate ? await this.getOrCreate(spec) : await this.readDerived(spec);
+      if (value) values.set(spec.name, value);
+    }
     return {
       get(name: string): Secret {
         const s = values.get(name);
         if (!s) throw new Error(`secret ${name} was not loaded`);
         return s;
       },
+      find: (name: string) => values.get(name),
     };
+  }
+
+  /** Saves a derived secret (0600, atomically; an existing one is replaced) and returns it. */
+  async save(spec: SecretSpec, value: string): Promise<Secret> {
+    if (!spec.valid(value)) throw new TypeError(`refusing to save ${spec.name}: it is not ${spec.describe}`);
+    await ensurePrivateDir(this.dir);
+    const file = this.fileOf(spec.name);
+    const tmp = `${file}.tmp-${process.pid}`;
+    await rm(tmp, { force: true });
+    if (!(await createPrivateFileAtomically(tmp, `${value}\n`))) throw new Error(`cannot create ${tmp}`);
+    await rename(tmp, file);
+    return new Secret(value);
+  }
+
+  private async readDerived(spec: SecretSpec): Promise<Secret | undefined> {
+    const file = this.fileOf(spec.name);
+    const value = await readPrivate(file);
+    if (value === undefined) return undefined;
+    if (!spec.valid(value)) throw damaged(file, `it does not hold ${spec.describe}`);
+    return new Secret(value);
   }
 
   private async getOrCreate(spec: SecretSpec): Promise<Secret> {
@@ -68,7 +98,7 @@ export class SecretStore {
     const file = this.fileOf(spec.name);
     let value = await readPrivate(file);
     if (value === undefined) {
-      const fresh = spec.generate();
+      const fresh = (spec.generate as () => string)();
       const created = await createPrivateFileAtomically(file, `${fresh}\n`).catch(
         (err: NodeJS.ErrnoException) => {
           throw new OperationError(

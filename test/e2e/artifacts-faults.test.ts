@@ -7,7 +7,6 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import {
   canRunSandbox,
@@ -16,7 +15,7 @@ import {
   startSandbox,
   type TestSandbox,
 } from "../helpers/sandbox.js";
-import { buildStackMirror } from "../helpers/stack-mirror.js";
+import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
 import { REAL_CONSUL } from "../tools/build-mirror.ts";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
@@ -76,13 +75,12 @@ describe.skipIf(skipReason !== null)(
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 3, subnet: SUBNET });
-      for (const n of ["node1", "node2"]) installNodeRuntime(addr(n), sbx.keyFile);
       const built = await buildStackMirror(path.join(work, "mirror"));
       mirror = await serveMirror(built.dir);
       const inventory = {
         cluster: { name: "art", single_server: true },
         ssh: { user: "root", key: sbx.keyFile },
-        versions: { consul: "1.8.7", nomad: "1.10.5" },
+        versions: STACK_VERSIONS,
         artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
         hosts: [
           { name: "node1", address: addr("node1"), roles: ["server", "client", "edge"] },

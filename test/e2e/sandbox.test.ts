@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { baseRootDir } from "../../src/sandbox/paths.js";
 import { runNp } from "../helpers/run-np.js";
 import { canRunSandbox, npSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
@@ -189,7 +190,7 @@ describe.skipIf(skipReason !== null)(
       expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(STATE_DIR);
       expect(spawnSync("ip", ["link", "show", BRIDGE]).status).not.toBe(0);
       expect(existsSync(STATE_DIR)).toBe(false);
-      expect(existsSync("/var/lib/np/sandbox/base-bookworm/etc/os-release")).toBe(true);
+      expect(existsSync(path.join(baseRootDir(), "etc/os-release"))).toBe(true);
     });
   },
 );

@@ -5,10 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror } from "../helpers/stack-mirror.js";
+import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -73,13 +72,12 @@ describe.skipIf(skipReason !== null)(
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET });
-      for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
       const built = await buildStackMirror(path.join(work, "mirror"));
       mirror = await serveMirror(built.dir);
       writeInv({
         cluster: { name: "stack", datacenter: "dc1" },
         ssh: { user: "root", key: sbx.keyFile },
-        versions: { consul: "1.8.7", nomad: "1.10.5", traefik: "3.7.9", openobserve: "0.14.7" },
+        versions: STACK_VERSIONS,
         artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
         hosts: [
           { name: "node1", address: addr("node1"), roles: ["server"] },

@@ -5,10 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror } from "../helpers/stack-mirror.js";
+import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -54,7 +53,7 @@ describe.skipIf(skipReason !== null)(
     const inventory = (hosts: Inv["hosts"], artifacts: Record<string, unknown>) => ({
       cluster: { name: "e2e", datacenter: "dc1" },
       ssh: { user: "root", key: sbx.keyFile },
-      versions: { consul: "1.8.7", nomad: "1.10.5" },
+      versions: STACK_VERSIONS,
       artifacts,
       hosts,
     });
@@ -71,7 +70,6 @@ describe.skipIf(skipReason !== null)(
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 6, subnet: SUBNET });
-      for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
       const built = await buildStackMirror(path.join(work, "mirror"));
       keyPath = built.keyPath;
       mirror = await serveMirror(built.dir);

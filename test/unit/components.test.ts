@@ -5,11 +5,20 @@ import { cluster, host, hostOf, inventory, SECRETS } from "./render-fixtures.js"
 describe("the component list", () => {
   it("runs Consul everywhere and Nomad on servers and clients, in start order", () => {
     const inv = cluster();
-    expect(COMPONENTS.map((c) => c.name)).toEqual(["consul", "nomad", "traefik", "openobserve"]);
-    expect(componentsOf(hostOf(inv, "server-1")).map((c) => c.name)).toEqual(["consul", "nomad"]);
-    expect(componentsOf(hostOf(inv, "client-2")).map((c) => c.name)).toEqual(["consul", "nomad", "traefik"]);
-    expect(componentsOf(hostOf(inv, "edge-1")).map((c) => c.name)).toEqual(["consul", "traefik"]);
-    expect(componentsOf(hostOf(inv, "observe-1")).map((c) => c.name)).toEqual(["consul", "openobserve"]);
+    expect(COMPONENTS.map((c) => c.name)).toEqual(["consul", "nomad", "traefik", "openobserve", "np-agent"]);
+    expect(componentsOf(hostOf(inv, "server-1")).map((c) => c.name)).toEqual(["consul", "nomad", "np-agent"]);
+    expect(componentsOf(hostOf(inv, "client-2")).map((c) => c.name)).toEqual([
+      "consul",
+      "nomad",
+      "traefik",
+      "np-agent",
+    ]);
+    expect(componentsOf(hostOf(inv, "edge-1")).map((c) => c.name)).toEqual(["consul", "traefik", "np-agent"]);
+    expect(componentsOf(hostOf(inv, "observe-1")).map((c) => c.name)).toEqual([
+      "consul",
+      "openobserve",
+      "np-agent",
+    ]);
   });
 
   it("derives each host's ports from its components (what preflight checks)", () => {
@@ -28,6 +37,7 @@ describe("the component list", () => {
       "8500/tcp",
       "8600/tcp",
       "8600/udp",
+      "9190/tcp",
     ]);
     expect(ports("client-1")).toEqual([
       "4646/tcp",
@@ -36,6 +46,7 @@ describe("the component list", () => {
       "8500/tcp",
       "8600/tcp",
       "8600/udp",
+      "9190/tcp",
     ]);
     expect(ports("edge-1")).toEqual([
       "80/tcp",
@@ -46,6 +57,7 @@ describe("the component list", () => {
       "8500/tcp",
       "8600/tcp",
       "8600/udp",
+      "9190/tcp",
     ]);
     expect(ports("observe-1")).toContain("5080/tcp");
   });
@@ -56,9 +68,16 @@ describe("the component list", () => {
       "nomad-gossip",
       "traefik-dashboard",
       "openobserve-root",
+      "openobserve-agent",
+      "openobserve-ingest-passcode",
     ]);
     const noNomad = inventory([host("s", 1, ["edge"])]);
-    expect(secretsFor(noNomad).map((s) => s.name)).toEqual(["consul-gossip", "traefik-dashboard"]);
+    expect(secretsFor(noNomad).map((s) => s.name)).toEqual([
+      "consul-gossip",
+      "traefik-dashboard",
+      "openobserve-agent",
+      "openobserve-ingest-passcode",
+    ]);
   });
 
   it("the secret flag of a file comes from the data it was rendered with", () => {
@@ -70,6 +89,10 @@ describe("the component list", () => {
       "/etc/systemd/system/consul.service": false,
       "/etc/nomad.d/nomad.hcl": true,
       "/etc/systemd/system/nomad.service": false,
+      "/usr/local/lib/np/np-agent.mjs": false,
+      // The fixture has the ingest passcode: the agent's config holds it.
+      "/etc/np-agent/config.json": true,
+      "/etc/systemd/system/np-agent.service": false,
     });
     // A client's nomad.hcl is rendered without the server gossip key.
     expect(flags("client-1")["/etc/nomad.d/nomad.hcl"]).toBe(false);
@@ -80,6 +103,6 @@ describe("the component list", () => {
     for (const f of desiredHost(inv, hostOf(inv, "server-1"), SECRETS).files.filter((x) =>
       x.path.endsWith(".service"),
     ))
-      expect(f.content).toMatch(/^X-Np-Component=(consul|nomad)$/m);
+      expect(f.content).toMatch(/^X-Np-Component=(consul|nomad|np-agent)$/m);
   });
 });

@@ -10,6 +10,8 @@ export const SECRET_VALUES: Record<string, string> = {
   "nomad-gossip": "IqZqi6aH3YG+QlXWQzwproO6EstifE119PoEwkR3N7Y=",
   "traefik-dashboard": "Dash-board_pass.word-for-the-test",
   "openobserve-root": "Root-pass_word.4-test",
+  "openobserve-agent": "Agent-pass_word.4-test",
+  "openobserve-ingest-passcode": "Pc0deFixture12345",
 };
 
 /** The fixed secrets as a run loads them. */
@@ -18,6 +20,10 @@ export const SECRETS: SecretValues = {
     const v = SECRET_VALUES[name];
     if (v === undefined) throw new Error(`no test value for secret ${name}`);
     return new Secret(v);
+  },
+  find(name: string): Secret | undefined {
+    const v = SECRET_VALUES[name];
+    return v === undefined ? undefined : new Secret(v);
   },
 };
 

@@ -108,6 +108,10 @@ async function start(ctx: RunContext, host: HostRun, component: Component): Prom
   );
 }
 
+/** Restarts a component on a host now, by its restart policy (a phase after the starts uses it). */
+export const restartNow = (ctx: RunContext, host: HostRun, component: Component) =>
+  restartOne(ctx, host, component);
+
 async function restartOne(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
   const unit = component.unit;
   const policy = component.restartPolicy(host.spec);

@@ -14,7 +14,7 @@ function writeFiles(title: string, select: (f: DesiredFile) => boolean): Phase {
     title,
     async run(ctx) {
       await eachHost(ctx, ctx.hosts, async (host) => {
-        for (const file of host.desired.files.filter(select)) await converge(ctx, host, file);
+        for (const file of host.desired.files.filter(select)) await convergeFile(ctx, host, file);
       });
     },
   };
@@ -23,7 +23,12 @@ function writeFiles(title: string, select: (f: DesiredFile) => boolean): Phase {
 /** "0640 root:consul", for messages. */
 const metaOf = (m: { mode?: string; owner?: string; group?: string }) => `${m.mode} ${m.owner}:${m.group}`;
 
-async function converge(ctx: RunContext, host: HostRun, file: DesiredFile): Promise<void> {
+/**
+ * Makes one desired file true on the host (content, mode, owner), through the change gate, owing its units a
+ * restart or reload when the content changes. Keeps the host's known state current, so a later phase that
+ * renders the file again compares with what is there now.
+ */
+export async function convergeFile(ctx: RunContext, host: HostRun, file: DesiredFile): Promise<void> {
   const have = host.state.paths.get(file.path);
   const exists = have?.kind === "file";
   const sameContent = exists && have.sha256 === sha256(file.content);
@@ -38,6 +43,7 @@ async function converge(ctx: RunContext, host: HostRun, file: DesiredFile): Prom
       const doing = `setting the owner and mode of ${file.path}`;
       await host.conn.run(asRoot(["chown", `${file.owner}:${file.group}`, file.path], login), { doing });
       await host.conn.run(asRoot(["chmod", file.mode, file.path], login), { doing });
+      host.state.paths.set(file.path, { ...have, mode: file.mode, owner: file.owner, group: file.group });
     });
     return;
   }
@@ -59,6 +65,13 @@ async function converge(ctx: RunContext, host: HostRun, file: DesiredFile): Prom
         owner: file.owner,
         group: file.group,
         remoteSha256: exists ? (have.sha256 ?? null) : null,
+      });
+      host.state.paths.set(file.path, {
+        kind: "file",
+        mode: file.mode,
+        owner: file.owner,
+        group: file.group,
+        sha256: sha256(file.content),
       });
     },
   );
