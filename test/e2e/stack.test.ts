@@ -23,14 +23,14 @@ interface Inv {
   [k: string]: unknown;
 }
 
-const UNITS = ["consul", "nomad", "traefik", "openobserve"];
+const UNITS = ["consul", "nomad", "traefik", "openobserve", "np-agent"];
 /** Which units run where: node3 is a server and the observe host, node4 and node5 clients and edges. */
 const EXPECTED: Record<string, string[]> = {
-  node1: ["consul", "nomad"],
-  node2: ["consul", "nomad"],
-  node3: ["consul", "nomad", "openobserve"],
-  node4: ["consul", "nomad", "traefik"],
-  node5: ["consul", "nomad", "traefik"],
+  node1: ["consul", "nomad", "np-agent"],
+  node2: ["consul", "nomad", "np-agent"],
+  node3: ["consul", "nomad", "openobserve", "np-agent"],
+  node4: ["consul", "nomad", "traefik", "np-agent"],
+  node5: ["consul", "nomad", "traefik", "np-agent"],
 };
 const NODES = Object.keys(EXPECTED);
 
@@ -71,7 +71,8 @@ describe.skipIf(skipReason !== null)(
 
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET });
+      // node5 is a small node (1 CPU, 128 MB): np nodes must show what the node itself reports.
+      sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET, small: ["node5"] });
       const built = await buildStackMirror(path.join(work, "mirror"));
       mirror = await serveMirror(built.dir);
       writeInv({
@@ -79,6 +80,7 @@ describe.skipIf(skipReason !== null)(
         ssh: { user: "root", key: sbx.keyFile },
         versions: STACK_VERSIONS,
         artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+        preflight: { overrides: { node5: { memory_mb: 100, cpu: 1 } } },
         hosts: [
           { name: "node1", address: addr("node1"), roles: ["server"] },
           { name: "node2", address: addr("node2"), roles: ["server"] },
@@ -152,8 +154,8 @@ describe.skipIf(skipReason !== null)(
     it("np status reports Traefik and OpenObserve, and a stopped Traefik makes it exit 1 naming the edge", async () => {
       const ok = await np(["status"]);
       expect(ok.code, ok.stdout + ok.stderr).toBe(0);
-      expect(ok.stdout).toMatch(/^node4\s+client,edge\s+.*traefik passing$/m);
-      expect(ok.stdout).toMatch(/^node3\s+server,observe\s+.*openobserve passing$/m);
+      expect(ok.stdout).toMatch(/^node4\s+client,edge\s+.*traefik passing, np-agent passing$/m);
+      expect(ok.stdout).toMatch(/^node3\s+server,observe\s+.*openobserve passing, np-agent passing$/m);
       sh("node5", "systemctl stop traefik.service");
       try {
         let r = await np(["status"]);
@@ -175,6 +177,137 @@ describe.skipIf(skipReason !== null)(
       expect(r.stdout).toMatch(/is up to date: nothing changed/);
       expect(NODES.map(fingerprint)).toEqual(before);
     });
+
+    it("np nodes shows every node with the numbers the node itself reports", async () => {
+      let r = await np(["nodes", "--json"]);
+      for (let i = 0; i < 30 && r.code !== 0; i++) {
+        await new Promise((res) => setTimeout(res, 1000));
+        r = await np(["nodes", "--json"]);
+      }
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const { nodes } = JSON.parse(r.stdout) as {
+        nodes: {
+          name: string;
+          agent: string;
+          summary: { cpuCount: number; memory: { totalBytes: number }; units: { up: number; down: number } };
+        }[];
+      };
+      expect(nodes.map((n) => [n.name, n.agent])).toEqual(NODES.map((n) => [n, "fresh"]));
+      for (const n of NODES) {
+        const s = nodes.find((x) => x.name === n)?.summary;
+        expect(s?.cpuCount, n).toBe(Number(sh(n, "nproc")));
+        const memKb = Number(sh(n, "awk '/^MemTotal:/ { print $2 }' /proc/meminfo"));
+        expect(s?.memory.totalBytes, n).toBe(memKb * 1024);
+        expect(s?.units, n).toMatchObject({ up: EXPECTED[n]?.length, down: 0 });
+      }
+      // The small node: 1 CPU and 128 MB, as `free` and `nproc` say there.
+      expect(nodes.find((x) => x.name === "node5")?.summary.memory.totalBytes).toBe(128 * 1024 * 1024);
+      expect(nodes.find((x) => x.name === "node5")?.summary.cpuCount).toBe(1);
+      const table = await np(["nodes"]);
+      expect(table.stdout).toMatch(/^node5\s+client,edge\s+fresh\s+\S+% of 1\s/m);
+    });
+
+    it("systemd restarts np-agent when it is killed", async () => {
+      const pid = sh("node4", "systemctl show -p MainPID --value np-agent.service");
+      sh("node4", `kill -KILL ${pid}`);
+      let now = pid;
+      for (let i = 0; i < 30 && (now === pid || now === "0"); i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        now = sh("node4", "systemctl show -p MainPID --value np-agent.service");
+      }
+      expect(now).not.toBe(pid);
+      expect(now).not.toBe("0");
+      expect(sh("node4", "systemctl is-active np-agent.service")).toBe("active");
+    });
+
+    it("lines of an allocation's log arrive in OpenObserve exactly once, across an agent restart, a rotation and an outage", async () => {
+      // A job whose task writes 6000 numbered lines of ~200 bytes (1.2 MB: Nomad rotates at 1 MB), slowly.
+      const job = {
+        Job: {
+          ID: "logger",
+          Name: "logger",
+          Type: "service",
+          Datacenters: ["dc1"],
+          TaskGroups: [
+            {
+              Name: "logger",
+              Count: 1,
+              Tasks: [
+                {
+                  Name: "logger",
+                  Driver: "exec",
+                  Config: {
+                    command: "/bin/sh",
+                    args: [
+                      "-c",
+                      `i=0; pad=$(printf '%0180d' 0); while [ $i -lt 6000 ]; do printf 'line %06d %s\\n' $i $pad; i=$((i+1)); [ $((i % 150)) -eq 0 ] && sleep 1; done; exec sleep 3600`,
+                    ],
+                  },
+                  LogConfig: { MaxFiles: 10, MaxFileSizeMB: 1 },
+                  Resources: { CPU: 100, MemoryMB: 32 },
+                },
+              ],
+            },
+          ],
+        },
+      };
+      writeFileSync(path.join(work, "logger.json"), JSON.stringify(job));
+      const put = onNode("node1", [
+        "curl",
+        "-sf",
+        "-X",
+        "PUT",
+        "--data-binary",
+        JSON.stringify(job),
+        `http://${addr("node1")}:4646/v1/jobs`,
+      ]);
+      expect(put.code, put.stderr).toBe(0);
+      let alloc: { ID: string; NodeName: string; ClientStatus: string } | undefined;
+      for (let i = 0; i < 60 && alloc?.ClientStatus !== "running"; i++) {
+        await new Promise((res) => setTimeout(res, 1000));
+        alloc = JSON.parse(sh("node1", `curl -s http://${addr("node1")}:4646/v1/job/logger/allocations`))[0];
+      }
+      expect(alloc?.ClientStatus).toBe("running");
+      const node = alloc?.NodeName as string;
+      const id = alloc?.ID as string;
+      const logs = `/var/lib/nomad/alloc/${id}/alloc/logs`;
+      const written = () => Number(sh(node, `cat ${logs}/logger.stdout.* | wc -l`));
+      const shipped = async () => {
+        const body = sh(
+          "node1",
+          `curl -s 'http://${addr("node3")}:5080/np-double/v1/records?org=default&stream=nomad_logs'`,
+        );
+        const recs = (
+          JSON.parse(body) as { records: { alloc_id: string; message: string }[] }
+        ).records.filter((x) => x.alloc_id === id);
+        return { count: recs.length, distinct: new Set(recs.map((x) => x.message)).size };
+      };
+      const wait = (ms: number) => new Promise((res) => setTimeout(res, ms));
+      await wait(8000);
+      sh(node, "systemctl restart np-agent.service");
+      await wait(8000);
+      // OpenObserve out for 15 s.
+      sh("node3", "systemctl stop openobserve.service");
+      await wait(15000);
+      sh("node3", "systemctl start openobserve.service");
+      // The task ends its 6000 lines after about 40 s; then every line must arrive once.
+      for (let i = 0; i < 120 && written() < 6000; i++) await wait(1000);
+      expect(written()).toBe(6000);
+      expect(Number(sh(node, `ls ${logs} | grep -c '^logger.stdout'`))).toBeGreaterThan(1);
+      let got = await shipped();
+      for (let i = 0; i < 120 && got.count < 6000; i++) {
+        await wait(1000);
+        got = await shipped();
+      }
+      expect(got).toEqual({ count: 6000, distinct: 6000 });
+      onNode("node1", [
+        "curl",
+        "-s",
+        "-X",
+        "DELETE",
+        `http://${addr("node1")}:4646/v1/job/logger?purge=true`,
+      ]);
+    }, 420_000);
 
     it("a Traefik config change restarts the edges one at a time: /ping on one of them answers throughout", async () => {
       const pids = ["node4", "node5"].map((n) => sh(n, "systemctl show -p MainPID --value traefik.service"));

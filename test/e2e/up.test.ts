@@ -147,7 +147,9 @@ describe.skipIf(skipReason !== null)(
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^Consul: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
       expect(r.stdout).toMatch(/^Nomad: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
-      expect(r.stdout).toMatch(/^node4\s+client,edge\s+alive 1\.8\.7\s+ready 1\.10\.5\s+traefik passing$/m);
+      expect(r.stdout).toMatch(
+        /^node4\s+client,edge\s+alive 1\.8\.7\s+ready 1\.10\.5\s+traefik passing, np-agent passing$/m,
+      );
       const json = JSON.parse((await np(["status", "--json"])).stdout) as {
         healthy: boolean;
         consul: { failureTolerance: number };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { artifactRequests } from "../../src/cluster/phases/fetch-artifacts.js";
 import { COMPONENTS, componentsOf, desiredHost, portsOf, secretsFor } from "../../src/components/index.js";
 import { cluster, host, hostOf, inventory, SECRETS } from "./render-fixtures.js";
 
@@ -104,5 +105,25 @@ describe("the component list", () => {
       x.path.endsWith(".service"),
     ))
       expect(f.content).toMatch(/^X-Np-Component=(consul|nomad|np-agent)$/m);
+  });
+});
+
+describe("artifact requests", () => {
+  it("are every component's binaries, one per product, version and arch", () => {
+    const inv = cluster();
+    const arch = (name: string) => (name === "client-1" ? "arm64" : "amd64");
+    const reqs = artifactRequests(inv, arch).map((r) => `${r.product} ${r.version} ${r.arch}`);
+    expect(reqs.sort()).toEqual(
+      [
+        "consul 1.8.7 amd64",
+        "consul 1.8.7 arm64",
+        "nomad 1.10.5 amd64",
+        "nomad 1.10.5 arm64",
+        "node 24.22.3 amd64",
+        "node 24.22.3 arm64",
+        "traefik 3.7.9 amd64",
+        "openobserve 0.14.7 amd64",
+      ].sort(),
+    );
   });
 });
