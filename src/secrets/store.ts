@@ -118,14 +118,8 @@ export class SecretStore {
     const field = LEGACY_NAMES[spec.name];
     if (!field) return undefined;
     const file = path.join(this.dir, LEGACY_GOSSIP_FILE);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
-    await assertPrivateFile(file);
+    const text = await readPrivate(file);
+    if (text === undefined) return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

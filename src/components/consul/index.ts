@@ -1,4 +1,5 @@
-import { renderFile } from "../../render/render-file.js";
+import { documentFile, renderFile } from "../../render/render-file.js";
+import type { DesiredFile } from "../../render/types.js";
 import { consulHasUiConfig } from "../../render/version.js";
 import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index.js";
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
@@ -53,6 +54,21 @@ export function consulView({ inv, host, secrets }: RenderInput): ConsulView {
       ? { bootstrapExpect: servers.length, uiConfig: consulHasUiConfig(inv.versions.consul) }
       : null,
   };
+}
+
+/**
+ * A service definition in Consul's config folder (another component's registration, with its health check):
+ * Consul reads it at start and on a reload (SIGHUP), so a change reloads Consul instead of restarting it.
+ */
+export function consulServiceFile(name: string, definition: Record<string, unknown>): DesiredFile {
+  return documentFile(definition, (d) => `${JSON.stringify(d, null, 2)}\n`, {
+    path: `${CONSUL.configDir}/${name}.json`,
+    mode: "0640",
+    owner: "root",
+    group: "consul",
+    restarts: [],
+    reloads: ["consul"],
+  });
 }
 
 /** Consul on every host: server mode on servers (Raft), client mode elsewhere. Runs as `consul`. */

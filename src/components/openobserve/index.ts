@@ -1,7 +1,7 @@
 import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { documentFile, renderFile } from "../../render/index.js";
 import { passwordSecret, type Secret } from "../../secrets/index.js";
-import { CONSUL } from "../consul/index.js";
+import { consulServiceFile } from "../consul/index.js";
 import { tcp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
 
@@ -12,8 +12,6 @@ export const OPENOBSERVE = {
   env: "/etc/openobserve/openobserve.env",
   dataDir: "/var/lib/openobserve",
   unit: "/etc/systemd/system/openobserve.service",
-  /** Its registration in the local Consul agent (a service definition in Consul's config folder). */
-  consulService: `${CONSUL.configDir}/openobserve.json`,
   httpPort: 5080,
   grpcPort: 5081,
   org: "default",
@@ -99,14 +97,7 @@ export const openobserve: Component = {
       },
     ),
     // Consul reads service definitions from its config folder; a reload (SIGHUP) picks a change up.
-    documentFile(consulServiceDefinition(host), (d) => `${JSON.stringify(d, null, 2)}\n`, {
-      path: OPENOBSERVE.consulService,
-      mode: "0640",
-      owner: "root",
-      group: "consul",
-      restarts: [],
-      reloads: ["consul"],
-    }),
+    consulServiceFile("openobserve", consulServiceDefinition(host)),
     renderFile(
       "openobserve.service",
       {

@@ -3,7 +3,7 @@ import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { documentFile } from "../../render/index.js";
 import { renderFile } from "../../render/render-file.js";
 import { passwordSecret, Secret } from "../../secrets/index.js";
-import { CONSUL } from "../consul/index.js";
+import { CONSUL, consulServiceFile } from "../consul/index.js";
 import { tcp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
 import { htpasswdLine } from "./htpasswd.js";
@@ -18,8 +18,6 @@ export const TRAEFIK = {
   dataDir: "/var/lib/traefik",
   acmeStorage: "/var/lib/traefik/acme.json",
   unit: "/etc/systemd/system/traefik.service",
-  /** Its registration in the local Consul agent (a service definition in Consul's config folder). */
-  consulService: `${CONSUL.configDir}/traefik.json`,
   /** The `traefik` entry point (ping, and the dashboard when enabled), on the private address only. */
   privatePort: 8082,
   /** The certificate resolver np's app routers name when the inventory sets an ACME email. */
@@ -158,14 +156,7 @@ export const traefik: Component = {
         ]
       : []),
     // Registered in the local Consul agent with /ping as its check: `np status` reads every edge's health there.
-    documentFile(consulServiceDefinition(host), (d) => `${JSON.stringify(d, null, 2)}\n`, {
-      path: TRAEFIK.consulService,
-      mode: "0640",
-      owner: "root",
-      group: "consul",
-      restarts: [],
-      reloads: ["consul"],
-    }),
+    consulServiceFile("traefik", consulServiceDefinition(host)),
     renderFile(
       "traefik.service",
       { binary: TRAEFIK.binary, config: TRAEFIK.config, user: "traefik", group: "traefik" },
