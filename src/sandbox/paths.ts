@@ -1,5 +1,6 @@
 import path from "node:path";
 import { InputError } from "../errors.js";
+import { machineName } from "./nspawn-argv.js";
 
 /** Where np keeps sandboxes and the cached base root; every function takes it so tests can point elsewhere. */
 export const DEFAULT_SANDBOX_HOME = "/var/lib/np/sandbox";
@@ -23,8 +24,9 @@ export interface SandboxPaths {
   bridge: string;
 }
 
-/** Paths of one node: its overlay dirs and its console log. */
+/** Paths of one node: its overlay dirs and its console log; and its machine name, which names its cgroups. */
 export interface NodePaths {
+  machine: string;
   dir: string;
   upper: string;
   work: string;
@@ -61,6 +63,7 @@ export function sandboxPaths(name: string, home: string = DEFAULT_SANDBOX_HOME):
 export function nodePaths(sandbox: SandboxPaths, node: string): NodePaths {
   const dir = path.join(sandbox.nodesDir, node);
   return {
+    machine: machineName(sandbox.name, node),
     dir,
     upper: path.join(dir, "upper"),
     work: path.join(dir, "work"),
