@@ -4,7 +4,7 @@
  * beside a real Consul 1.8.7 dev agent (test/tools/fetch-consul.sh) and an OpenObserve ingest stand-in, at the
  * production interval (10 s), and prints its resident memory (VmRSS, peak VmHWM, and the anonymous/file split,
  * from /proc/<pid>/status) and its CPU use in % of one core (utime+stime from /proc/<pid>/stat over the minute).
- * Runs it twice: with the node flags of agent/np-agent.service's ExecStart, and with none; and a bare node
+ * Runs it twice: with the node flags of templates/np-agent.service.hbs's ExecStart (the unit np installs), and with none; and a bare node
  * http server as the floor. After each idle minute, a burst of 200,000 log lines: time to ship, CPU, peak memory. Usage: node bench/agent-footprint.mjs   (NP_BENCH_SECONDS=60 by default)
  */
 import { spawn } from "node:child_process";
@@ -24,7 +24,7 @@ const TICKS = 100; // USER_HZ (getconf CLK_TCK): /proc/<pid>/stat counts CPU tim
 const children = [];
 
 const unitFlags = () => {
-  const line = readFileSync(path.join(root, "agent", "np-agent.service"), "utf8")
+  const line = readFileSync(path.join(root, "templates", "np-agent.service.hbs"), "utf8")
     .split("\n")
     .find((l) => l.startsWith("ExecStart="));
   return (line ?? "").split(/\s+/).filter((w) => w.startsWith("--"));

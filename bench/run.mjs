@@ -20,7 +20,7 @@ import { stringify } from "yaml";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const np = path.join(root, "dist", "cli", "main.js");
 const NAME = "npbench";
-const SUBNET = "10.213.30.0/24";
+const SUBNET = "10.213.40.0/24";
 const work = mkdtempSync(path.join(os.tmpdir(), "np-bench-"));
 
 function run(args, { quiet = true } = {}) {
@@ -52,10 +52,6 @@ function ssh(keyFile, address, script) {
   return spawnSync("ssh", [...openssh(keyFile), `root@${address}`, script], {
     encoding: "utf8",
   }).stdout.trim();
-}
-
-function scpNode(keyFile, address) {
-  spawnSync("scp", ["-q", ...openssh(keyFile), process.execPath, `root@${address}:/usr/local/bin/node`]);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -119,14 +115,11 @@ async function main() {
     const perHost = ten.map((h) => (after[h.name] - before[h.name] - 1) / (five.includes(h) ? 6 : 3));
 
     // --- np up: fresh 3 nodes, fresh 6 nodes, no-op on 6
-    const { buildMirror, NOMAD_DOUBLE, REAL_CONSUL } = await import("../test/tools/build-mirror.ts");
-    const mirror = await buildMirror(path.join(work, "mirror"), {
-      consulBinary: REAL_CONSUL,
-      nomadDouble: NOMAD_DOUBLE,
-    });
+    // The whole stack (real Consul and Node.js; the Nomad, Traefik and OpenObserve test doubles).
+    const { buildStackMirror, STACK_VERSIONS } = await import("../test/helpers/stack-mirror.ts");
+    const mirror = await buildStackMirror(path.join(work, "mirror"));
     const artifacts = { source: "dir", dir: mirror.dir, trusted_keys: [mirror.keyPath] };
-    const versions = { consul: "1.8.7", nomad: "1.10.5" };
-    for (const n of Object.values(addr)) scpNode(key, n); // the Nomad double needs a Node runtime (test harness)
+    const versions = STACK_VERSIONS;
     const cache = path.join(work, "cache");
     const env = { NP_CACHE_DIR: cache };
     Object.assign(process.env, env);

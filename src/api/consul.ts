@@ -25,6 +25,18 @@ const SERF_STATUS: Record<number, string> = { 0: "none", 1: "alive", 2: "leaving
 /** Serf's numeric member status as a word. */
 export const consulMemberStatus = (s: number) => SERF_STATUS[s] ?? String(s);
 
+/** One instance of a service with its node and checks (GET /v1/health/service/:name). */
+export interface ConsulServiceHealth {
+  Node: { Node: string; Address: string };
+  Service: { ID: string; Service: string; Address: string; Port: number; Tags: string[] | null };
+  Checks: {
+    CheckID: string;
+    Name: string;
+    Status: "passing" | "warning" | "critical" | string;
+    Output: string;
+  }[];
+}
+
 /** The Consul HTTP API calls np makes (https://developer.hashicorp.com/consul/api-docs). */
 export class ConsulApi extends RaftApi<ConsulRaftServer> {
   constructor(origin: string, dispatcher: Dispatcher) {
@@ -33,5 +45,19 @@ export class ConsulApi extends RaftApi<ConsulRaftServer> {
 
   async members(): Promise<ConsulMember[]> {
     return (await this.api.get<ConsulMember[]>("/v1/agent/members")).body;
+  }
+
+  /** Every key under `prefix` with its (base64) value; [] when there is none (Consul answers 404). */
+  async kvList(prefix: string): Promise<{ Key: string; Value: string | null }[]> {
+    const r = await this.api.get<{ Key: string; Value: string | null }[] | null>(
+      `/v1/kv/${prefix.split("/").map(encodeURIComponent).join("/")}?recurse=true`,
+      [404],
+    );
+    return r.status === 404 ? [] : (r.body ?? []);
+  }
+
+  /** Every instance of a service, with its node's and its own checks. */
+  async serviceHealth(name: string): Promise<ConsulServiceHealth[]> {
+    return (await this.api.get<ConsulServiceHealth[]>(`/v1/health/service/${encodeURIComponent(name)}`)).body;
   }
 }

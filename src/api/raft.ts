@@ -10,6 +10,8 @@ export interface AutopilotServer {
   Leader: boolean;
   Healthy: boolean;
   Voter: boolean;
+  /** When this server's health last changed (RFC 3339, the leader's clock). */
+  StableSince?: string;
 }
 
 /** Autopilot health. Consul 1.8.7 omits the top-level Leader/Voters that Nomad has. */

@@ -49,7 +49,8 @@ export async function fetchArtifacts(
   const extraction = new Semaphore(1);
   const checksums = new Map<string, Promise<VerifiedChecksums>>();
   const checksumsOf = (req: ArtifactRequest) => {
-    const key = `${req.product}/${req.version}`;
+    // One checksums file per release for most vendors, one per archive for OpenObserve: key by its name.
+    const key = `${req.product}/${req.version}/${releaseFiles(req).checksums}`;
     let sums = checksums.get(key);
     if (!sums) {
       sums = downloads.use(() => verifiedChecksums(ctx, req.product, req.version, releaseFiles(req)));

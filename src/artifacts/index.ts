@@ -6,7 +6,7 @@ export { HASHICORP_RELEASE_KEY, HASHICORP_RELEASE_KEY_FINGERPRINT } from "./hash
 export { archOf, binaryName, locate, mirrorPath, nodeArch, releaseFiles, releaseUrl } from "./layout.js";
 export { NODEJS_RELEASE_KEYS } from "./nodejs-release-keys.js";
 export { type PayloadOptions, type UploadPayload, verifiedPayload } from "./payload.js";
-export { artifactKey, findArtifact, type RequestsOptions, requestsFor } from "./requests.js";
+export { artifactKey } from "./requests.js";
 export type {
   Arch,
   ArtifactRequest,

@@ -1,15 +1,27 @@
-import type { HostRun, RunContext, Service } from "./context.js";
+import type { HostRun, RunContext } from "./context.js";
 import { withRole } from "./context.js";
-import { isQuorate, pollUntil, type QuorumHealth, readQuorum } from "./quorum.js";
+import {
+  isQuorate,
+  type PollOptions,
+  type PollResult,
+  pollUntil,
+  type QuorumHealth,
+  type RaftService,
+  readQuorum,
+  whyNotQuorate,
+} from "./quorum.js";
 
-/** Reads a service's quorum through the first server that answers (a restarting server may not). */
+/**
+ * Reads a service's quorum through the first server that answers, asking `last` only after the others (a server
+ * being restarted may not answer, and a server's own view of itself proves little).
+ */
 export async function readClusterQuorum(
   ctx: RunContext,
-  service: Service,
-  prefer?: HostRun,
+  service: RaftService,
+  last?: HostRun,
 ): Promise<QuorumHealth> {
   const servers = withRole(ctx, "server");
-  const order = prefer ? [...servers.filter((s) => s !== prefer), prefer] : servers;
+  const order = last ? [...servers.filter((s) => s !== last), last] : servers;
   let lastError: unknown = new Error("no servers");
   for (const host of order) {
     try {
@@ -21,18 +33,33 @@ export async function readClusterQuorum(
   throw lastError;
 }
 
+/** Names the servers whose SSH connection is gone: a wait for them would only run out its time. */
+export function lostServers(ctx: RunContext): string | undefined {
+  const lost = withRole(ctx, "server").filter((h) => h.conn.isLost);
+  return lost.length > 0 ? `lost the connection to ${lost.map((h) => h.spec.name).join(", ")}` : undefined;
+}
+
 /** Waits until the service has a healthy quorum of every server; returns the last reading either way. */
 export async function waitForQuorate(
   ctx: RunContext,
-  service: Service,
+  service: RaftService,
   timeoutMs: number,
-  restarted?: HostRun,
-  readingsInARow = 2,
-): Promise<{ ok: boolean; last?: QuorumHealth; lastError?: unknown }> {
+  opts: Partial<PollOptions> & { last?: HostRun; ok?: (q: QuorumHealth) => boolean } = {},
+): Promise<PollResult<QuorumHealth>> {
   const expected = withRole(ctx, "server").length;
-  return pollUntil(
-    () => readClusterQuorum(ctx, service, restarted),
-    (q) => isQuorate(q, expected),
-    { timeoutMs, signal: ctx.signal, readingsInARow },
-  );
+  const { last, ok, ...poll } = opts;
+  return pollUntil(() => readClusterQuorum(ctx, service, last), ok ?? ((q) => isQuorate(q, expected)), {
+    timeoutMs,
+    signal: ctx.signal,
+    giveUp: () => lostServers(ctx),
+    onProgress: (last, ms) =>
+      ctx.out.info(
+        `still waiting for the ${service} quorum (${Math.round(ms / 1000)} s): ${
+          last && typeof last === "object" && "servers" in last
+            ? whyNotQuorate(last as QuorumHealth, expected)
+            : `no server answers (${(last as Error | undefined)?.message ?? "no reading yet"})`
+        }`,
+      ),
+    ...poll,
+  });
 }

@@ -1,20 +1,18 @@
 import type { FetchedArtifact } from "../artifacts/types.js";
+import type { BinarySpec, Component, DesiredHost } from "../components/index.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { Output } from "../output/port.js";
 import type { HostFacts } from "../preflight/parse-facts.js";
 import type { SshConnection } from "../remote/connection.js";
 import type { Session } from "../remote/session.js";
-import type { ClusterSecrets, DesiredDir, DesiredFile } from "../render/index.js";
+import type { SecretValues } from "../secrets/index.js";
 import type { ApiTunnels } from "./apis.js";
 import type { ChangeGate } from "./changes.js";
 import type { HostState } from "./host-state.js";
 
-export type Service = "consul" | "nomad";
-
 /** A binary np installs at a fixed path, from a verified artifact. */
-export interface DesiredBinary {
-  service: Service;
-  path: string;
+export interface DesiredBinary extends BinarySpec {
+  component: Component;
   artifact: FetchedArtifact;
 }
 
@@ -25,12 +23,13 @@ export interface HostRun {
   facts: HostFacts;
   clockOffsetMs: number;
   state: HostState;
-  files: DesiredFile[];
-  dirs: DesiredDir[];
+  desired: DesiredHost;
+  /** Filled once the artifacts are verified. */
   binaries: DesiredBinary[];
-  services: Service[];
-  /** Services to restart because their files changed (now or in an interrupted earlier run). */
-  restart: Set<Service>;
+  /** Units to restart because their files changed (now or in an interrupted earlier run). */
+  restart: Set<string>;
+  /** Units to reload (SIGHUP) because a file they read at reload changed. */
+  reload: Set<string>;
   /** A unit file changed: systemd must re-read units before (re)starting. */
   daemonReload: boolean;
 }
@@ -44,7 +43,7 @@ export interface RunContext {
   session: Session;
   /** Filled by the connect and gather phases; hosts in inventory order. */
   hosts: HostRun[];
-  secrets?: ClusterSecrets;
+  secrets?: SecretValues;
   artifacts: FetchedArtifact[];
   /** Artifacts verified early for an all-amd64 cluster, while the hosts were gathered. */
   prefetch?: { result: Promise<{ artifacts: FetchedArtifact[] } | { error: unknown }>; stop(): void };
@@ -65,3 +64,6 @@ export interface Phase {
 /** The hosts with a role. */
 export const withRole = (ctx: RunContext, role: HostSpec["roles"][number]) =>
   ctx.hosts.filter((h) => h.spec.roles.includes(role));
+
+/** Whether the host runs the component. */
+export const runs = (host: HostRun, component: Component) => host.desired.components.includes(component);

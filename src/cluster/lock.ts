@@ -1,10 +1,53 @@
 import os from "node:os";
-import { OperationError } from "../errors.js";
+import { PassThrough } from "node:stream";
+import { HostError, OperationError } from "../errors.js";
+import type { HostSpec } from "../inventory/index.js";
 import { asRoot, shInline } from "../remote/command.js";
 import type { SshConnection } from "../remote/connection.js";
+import type { Session } from "../remote/session.js";
 
-/** The cluster lock lives on the first server; `mkdir` creates it atomically. */
-export const LOCK_DIR = "/var/lib/np/lock";
+/**
+ * The cluster lock: np holds `flock` on LOCK_FILE on a MAJORITY of the servers for as long as its run lasts.
+ * - Two runs can never both hold it: two majorities of the same servers always share one, and flock on that
+ *   server admits one holder. A cluster with a server down can still be locked (and so repaired).
+ * - It is held by a process on each server that lives only as long as np's SSH channel: a run that ends, is
+ *   interrupted or is killed (SIGKILL) releases it at once; a run cut off by the network releases it once its
+ *   heartbeat (a byte every HEARTBEAT_MS) has been silent for HOLD_TIMEOUT_S. No stale lock is ever left behind.
+ */
+export const LOCK_FILE = "/var/lib/np/cluster.lock";
+const HEARTBEAT_MS = 5000;
+const HOLD_TIMEOUT_S = 30;
+
+// $1 lock file, $2 holder (JSON), $3 seconds of heartbeat silence after which the holder counts as gone.
+// Prints "locked" once held; exit 3 with the holder's line when another run holds it.
+const HOLD = `mkdir -p "$(dirname "$1")" || exit 1
+exec 9>>"$1" || exit 1
+if ! flock -n 9; then cat "$1"; exit 3; fi
+printf '%s %s\\n' "$$" "$2" > "$1"
+echo locked
+while [ "$(timeout "$3" head -c 1 | wc -c)" = 1 ]; do :; done
+: > "$1"`;
+
+// Prints the holder line, or exits 4 when nobody holds the lock.
+const READ = `[ -e "$1" ] || exit 4
+exec 9<"$1" || exit 1
+if flock -n 9; then exit 4; fi
+cat "$1"`;
+
+// Ends every process holding the lock file open (the holder's shell and its children, which inherit the
+// descriptor flock is held on); exit 4 when nobody holds the lock.
+const BREAK = `exec 9<"$1" 2>/dev/null || exit 4
+if flock -n 9; then exit 4; fi
+exec 9<&-
+for p in /proc/[0-9]*; do
+  [ "\${p#/proc/}" = "$$" ] && continue
+  for fd in "$p"/fd/*; do
+    if [ "$(readlink "$fd" 2>/dev/null)" = "$1" ]; then kill -TERM "\${p#/proc/}" 2>/dev/null; break; fi
+  done
+done
+sleep 0.5
+exec 9<"$1"
+flock -n 9 || { echo "still held" >&2; exit 5; }`;
 
 export interface LockHolder {
   by: string;
@@ -13,87 +56,159 @@ export interface LockHolder {
   since: string;
 }
 
-const TAKE = `mkdir -p "$(dirname "$1")" || exit 1
-if mkdir "$1" 2>/dev/null; then printf '%s\\n' "$2" > "$1/holder"; exit 0; fi
-cat "$1/holder" 2>/dev/null; exit 3`;
-
-/** After this long a lock is called stale in messages (an `np up` takes minutes, not hours). */
-const STALE_MS = 60 * 60 * 1000;
-
-export function describeHolder(h: LockHolder | null, now = Date.now()): string {
+export function describeHolder(h: LockHolder | null): string {
   if (!h) return "an unknown holder";
-  const age = now - Date.parse(h.since);
-  const stale = age > STALE_MS ? ` — stale (${Math.round(age / 60000)} minutes old)` : "";
-  return `${h.by} (pid ${h.pid}, \`${h.command}\`) since ${h.since}${stale}`;
+  return `${h.by} (pid ${h.pid}, \`${h.command}\`) since ${h.since}`;
 }
 
-function parseHolder(text: string): LockHolder | null {
+/** "<remote pid> <holder JSON>" → the holder. */
+export function parseHolder(line: string): LockHolder | null {
+  const json = line.trim().replace(/^\d+ /, "");
   try {
-    return JSON.parse(text) as LockHolder;
+    return JSON.parse(json) as LockHolder;
   } catch {
     return null;
   }
 }
 
-const me = () => `${os.userInfo().username}@${os.hostname()}`;
+/** Servers needed for a majority of n. */
+export const majorityOf = (n: number) => Math.floor(n / 2) + 1;
 
-/** True when the holder is an np process on this machine that no longer runs (Ctrl-C, crash, lost session). */
-function isOwnDeadHolder(h: LockHolder | null, alive: (pid: number) => boolean = pidAlive): boolean {
-  return h !== null && h.by === me() && h.pid !== process.pid && !alive(h.pid);
+/** One server's part of a held lock. */
+interface HeldPart {
+  host: string;
+  heartbeat: PassThrough;
+  timer: NodeJS.Timeout;
+  done: Promise<unknown>;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+/** A cluster lock np holds; `release()` ends every holder process and says where that failed. */
+export class ClusterLock {
+  constructor(private readonly parts: HeldPart[]) {}
+
+  /** The servers holding np's lock. */
+  get hosts(): string[] {
+    return this.parts.map((p) => p.host);
   }
-}
 
-/**
- * Takes the cluster lock, or fails naming who holds it and how to release a stale one. A lock left by a dead np
- * process of this same machine (an interrupted run) is taken over, with a warning.
- */
-export async function acquireLock(
-  conn: SshConnection,
-  command: string,
-  warn: (m: string) => void = () => {},
-): Promise<void> {
-  const holder: LockHolder = { by: me(), pid: process.pid, command, since: new Date().toISOString() };
-  const take = () =>
-    conn.exec(asRoot(shInline(TAKE, [LOCK_DIR, JSON.stringify(holder)]), conn.endpoint.ssh.user));
-  let r = await take();
-  if (r.code === 3 && isOwnDeadHolder(parseHolder(r.stdout.trim()))) {
-    warn(
-      `${conn.name}: taking over the lock of an interrupted run: ${describeHolder(parseHolder(r.stdout.trim()))}`,
+  /** Releases every part; returns the hosts where that could not be confirmed (the lock frees itself there). */
+  async release(): Promise<string[]> {
+    const failed: string[] = [];
+    await Promise.all(
+      this.parts.map(async (p) => {
+        clearInterval(p.timer);
+        p.heartbeat.end();
+        const r = await Promise.race([
+          p.done.then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((res) => setTimeout(() => res(false), 10_000)),
+        ]);
+        if (!r) failed.push(p.host);
+      }),
     );
-    await releaseLock(conn);
-    r = await take();
+    return failed;
   }
-  if (r.code === 0) return;
-  if (r.code === 3) {
-    throw new OperationError(
-      `the cluster is locked by ${describeHolder(parseHolder(r.stdout.trim()))} (lock ${LOCK_DIR} on ${conn.name})`,
-      "another np run is changing the cluster; wait for it. If that run is dead, release the lock with `np unlock`",
-    );
-  }
-  throw new OperationError(`${conn.name}: cannot take the cluster lock: ${r.stderr.trim()}`);
 }
 
-/** Who holds the lock, or null when it is free. */
-export async function readLock(conn: SshConnection): Promise<LockHolder | null | "free"> {
-  const r = await conn.exec(
+type Attempt =
+  | { host: string; part: HeldPart }
+  | { host: string; holder: LockHolder | null }
+  | { host: string; error: string };
+
+/** Takes the lock on one server: resolves once it is held, or with who holds it, or with why not. */
+async function takeOn(conn: SshConnection, holder: LockHolder): Promise<Attempt> {
+  const heartbeat = new PassThrough();
+  let out = "";
+  let resolveLocked: (held: boolean) => void = () => {};
+  const locked = new Promise<boolean>((res) => {
+    resolveLocked = res;
+  });
+  const done = conn.exec(
     asRoot(
-      shInline('[ -d "$1" ] || exit 4; cat "$1/holder" 2>/dev/null', [LOCK_DIR]),
+      shInline(HOLD, [LOCK_FILE, JSON.stringify(holder), String(HOLD_TIMEOUT_S)]),
       conn.endpoint.ssh.user,
     ),
+    {
+      stdin: heartbeat,
+      onStdout: (c) => {
+        out += c.toString();
+        if (out.includes("locked\n")) resolveLocked(true);
+      },
+      doing: "taking the cluster lock",
+    },
   );
-  if (r.code === 4) return "free";
-  return parseHolder(r.stdout.trim());
+  done.then(
+    () => resolveLocked(false),
+    () => resolveLocked(false),
+  );
+  if (await locked) {
+    const timer = setInterval(() => heartbeat.write("."), HEARTBEAT_MS);
+    timer.unref();
+    return { host: conn.name, part: { host: conn.name, heartbeat, timer, done } };
+  }
+  const r = await done.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  if (r instanceof Error) return { host: conn.name, error: r.message.replace(`${conn.name}: `, "") };
+  if (r.code === 3) return { host: conn.name, holder: parseHolder(r.stdout) };
+  return { host: conn.name, error: r.stderr.trim() || `exit ${r.code}` };
 }
 
-/** Releases the lock (np's own at the end of a run, or a stale one with `np unlock`). */
-export async function releaseLock(conn: SshConnection): Promise<void> {
-  await conn.run(asRoot(["rm", "-rf", LOCK_DIR], conn.endpoint.ssh.user));
+const me = () => `${os.userInfo().username}@${os.hostname()}`;
+
+/**
+ * Takes the cluster lock on a majority of the servers, or fails naming who holds it (or which servers could not
+ * be reached). Parts taken when no majority can be had are released at once.
+ */
+export async function acquireClusterLock(
+  session: Session,
+  servers: readonly HostSpec[],
+  command: string,
+): Promise<ClusterLock> {
+  const holder: LockHolder = { by: me(), pid: process.pid, command, since: new Date().toISOString() };
+  const attempts = await Promise.all(
+    servers.map(async (s): Promise<Attempt> => {
+      try {
+        return await takeOn(await session.connect(s), holder);
+      } catch (err) {
+        const msg =
+          err instanceof HostError ? err.message.replace(`${s.name}: `, "") : (err as Error).message;
+        return { host: s.name, error: msg };
+      }
+    }),
+  );
+  const held = attempts.flatMap((a) => ("part" in a ? [a.part] : []));
+  const need = majorityOf(servers.length);
+  if (held.length >= need) return new ClusterLock(held);
+  await new ClusterLock(held).release();
+  const holders = attempts.flatMap((a) => ("holder" in a ? [a] : []));
+  if (holders.length > 0) {
+    const who = describeHolder(holders[0]?.holder ?? null);
+    throw new OperationError(
+      `the cluster is locked by ${who} (lock ${LOCK_FILE} on ${holders.map((h) => h.host).join(", ")})`,
+      "another np run is changing the cluster; wait for it to finish. A run that died frees the lock by itself (within 30 s after a network cut); `np unlock --yes` ends a stuck one",
+    );
+  }
+  const errors = attempts.flatMap((a) => ("error" in a ? [`${a.host}: ${a.error}`] : []));
+  throw new OperationError(
+    `cannot take the cluster lock: it needs ${need} of ${servers.length} servers and np holds it on ${held.length}:\n${errors.map((e) => ` - ${e}`).join("\n")}`,
+    "np needs a majority of the servers reachable to change the cluster safely",
+  );
+}
+
+/** Who holds the lock on one server: a holder, or "free". */
+export async function readLock(conn: SshConnection): Promise<LockHolder | null | "free"> {
+  const r = await conn.exec(asRoot(shInline(READ, [LOCK_FILE]), conn.endpoint.ssh.user));
+  if (r.code === 4) return "free";
+  if (r.code !== 0) throw new HostError(conn.name, `cannot read the cluster lock: ${r.stderr.trim()}`);
+  return parseHolder(r.stdout);
+}
+
+/** Ends the np run holding the lock on this server (`np unlock --yes`); false when nobody held it. */
+export async function breakLock(conn: SshConnection): Promise<boolean> {
+  const r = await conn.exec(asRoot(shInline(BREAK, [LOCK_FILE]), conn.endpoint.ssh.user));
+  if (r.code === 4) return false;
+  if (r.code !== 0)
+    throw new HostError(conn.name, `cannot release the cluster lock: ${r.stderr.trim() || `exit ${r.code}`}`);
+  return true;
 }

@@ -1,27 +1,34 @@
 import type { ConsulApi } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
-import type { Service } from "./context.js";
+
+/** The services whose servers form a Raft quorum. */
+export type RaftService = "consul" | "nomad";
+
+/** One server as autopilot sees it. */
+export interface QuorumServer {
+  name: string;
+  address: string;
+  status: string;
+  healthy: boolean;
+  voter: boolean;
+  leader: boolean;
+  version: string;
+  /** When its health last changed, ms since the epoch (the leader's clock); NaN when not reported. */
+  stableSince: number;
+}
 
 /** What np reads to decide whether a Raft quorum is healthy. */
 export interface QuorumHealth {
-  service: Service;
+  service: RaftService;
   leader: string;
   healthy: boolean;
   failureTolerance: number;
   voters: number;
-  servers: {
-    name: string;
-    address: string;
-    status: string;
-    healthy: boolean;
-    voter: boolean;
-    leader: boolean;
-    version: string;
-  }[];
+  servers: QuorumServer[];
 }
 
 /** Reads leader and autopilot health from Consul or Nomad (same shapes except top-level Leader/Voters). */
-export async function readQuorum(service: Service, api: ConsulApi | NomadApi): Promise<QuorumHealth> {
+export async function readQuorum(service: RaftService, api: ConsulApi | NomadApi): Promise<QuorumHealth> {
   const [leader, health] = await Promise.all([api.leader(), api.autopilotHealth()]);
   const servers = (health.Servers ?? []).map((s) => ({
     name: s.Name,
@@ -31,6 +38,7 @@ export async function readQuorum(service: Service, api: ConsulApi | NomadApi): P
     voter: s.Voter,
     leader: s.Leader,
     version: s.Version,
+    stableSince: s.StableSince ? Date.parse(s.StableSince) : Number.NaN,
   }));
   return {
     service,
@@ -42,25 +50,70 @@ export async function readQuorum(service: Service, api: ConsulApi | NomadApi): P
   };
 }
 
+/** The server of this quorum reached at `ip` (autopilot lists "ip:port"). */
+export function serverAt(q: QuorumHealth, ip: string): QuorumServer | undefined {
+  return q.servers.find((s) => hostOf(s.address) === ip);
+}
+
+/** "10.0.0.1:8300" → "10.0.0.1"; "[fd00::1]:8300" → "fd00::1". */
+export function hostOf(address: string): string {
+  const m = /^\[(.*)\]:\d+$/.exec(address);
+  if (m?.[1]) return m[1];
+  const i = address.lastIndexOf(":");
+  return i > 0 && address.indexOf(":") === i ? address.slice(0, i) : address;
+}
+
 /** A quorum np can build on: a leader, autopilot healthy, and every expected server a voter. */
 export function isQuorate(q: QuorumHealth, expectedServers: number): boolean {
   return q.leader !== "" && q.healthy && q.voters === expectedServers && q.servers.every((s) => s.healthy);
 }
 
-/**
- * Polls `read` until `ok` holds `readingsInARow` times in a row (default 2: a restarted server must stay
- * healthy, not just answer once), or the time runs out.
- */
+/** In words, what keeps a quorum from being one np can build on ("node3 not healthy"), for progress lines. */
+export function whyNotQuorate(q: QuorumHealth, expectedServers: number): string {
+  if (q.leader === "") return "no leader yet";
+  const sick = q.servers.filter((s) => !s.healthy).map((s) => `${s.name} not healthy`);
+  if (sick.length > 0) return sick.join(", ");
+  if (q.voters !== expectedServers) return `${q.voters} of ${expectedServers} servers are voters`;
+  return q.healthy ? "healthy" : "autopilot reports unhealthy";
+}
+
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Readings in a row that must pass (default 2: a restarted server must stay healthy, not answer once). */
+  readingsInARow?: number;
+  /** Stops the wait at once when it returns a reason (e.g. a server's connection is gone). */
+  giveUp?: () => string | undefined;
+  /** Called about every `progressEveryMs` (default 15 s) with the last reading, so long waits say what they wait for. */
+  onProgress?: (last: unknown, elapsedMs: number) => void;
+  progressEveryMs?: number;
+}
+
+export interface PollResult<T> {
+  ok: boolean;
+  last?: T;
+  lastError?: unknown;
+  /** Why the wait stopped early (giveUp's reason). */
+  gaveUp?: string;
+}
+
+/** Polls `read` until `ok` holds `readingsInARow` times in a row, the time runs out, or `giveUp` says stop. */
 export async function pollUntil<T>(
   read: () => Promise<T>,
   ok: (value: T) => boolean,
-  opts: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal; readingsInARow?: number },
-): Promise<{ ok: boolean; last?: T; lastError?: unknown }> {
-  const end = Date.now() + opts.timeoutMs;
+  opts: PollOptions,
+): Promise<PollResult<T>> {
+  const started = Date.now();
+  const end = started + opts.timeoutMs;
+  const every = opts.progressEveryMs ?? 15_000;
+  let nextProgress = started + every;
   let last: T | undefined;
   let lastError: unknown;
   let streak = 0;
   while (Date.now() < end && !opts.signal?.aborted) {
+    const gaveUp = opts.giveUp?.();
+    if (gaveUp) return { ok: false, last, lastError, gaveUp };
     try {
       last = await read();
       lastError = undefined;
@@ -69,6 +122,10 @@ export async function pollUntil<T>(
     } catch (err) {
       lastError = err;
       streak = 0;
+    }
+    if (opts.onProgress && Date.now() >= nextProgress) {
+      opts.onProgress(last ?? lastError, Date.now() - started);
+      nextProgress += every;
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 1000));
   }

@@ -1,24 +1,54 @@
 import { asRoot, shInline } from "../remote/command.js";
-import type { HostRun, RunContext, Service } from "./context.js";
-
-/** Where np records restarts it owes: a file per service, removed once the service restarted. */
-export const PENDING_DIR = "/var/lib/np/restart-pending";
+import type { HostRun, RunContext } from "./context.js";
+import { PENDING_DIR } from "./state-script.js";
 
 /**
- * Records, on the host, that a service must restart, before np changes its files. If the run is interrupted
- * between writing files and restarting, the next `np up` still restarts the service.
+ * Records, on the host, that a unit must restart, before np changes its files. If the run is interrupted
+ * between writing files and restarting, the next `np up` still restarts it.
  */
-export async function owesRestart(ctx: RunContext, host: HostRun, service: Service): Promise<void> {
-  if (host.restart.has(service)) return;
-  host.restart.add(service);
-  if (ctx.gate.dryRun) return;
-  await host.conn.run(
-    asRoot(shInline('mkdir -p "$1" && touch "$1/$2"', [PENDING_DIR, service]), host.spec.ssh.user),
+export async function owesRestart(ctx: RunContext, host: HostRun, unit: string): Promise<void> {
+  if (host.restart.has(unit)) return;
+  host.restart.add(unit);
+  await ctx.gate.bookkeeping(() =>
+    host.conn.run(
+      asRoot(shInline('mkdir -p "$1" && touch "$1/$2"', [PENDING_DIR, unit]), host.spec.ssh.user),
+      {
+        doing: `recording that ${unit} must restart`,
+      },
+    ),
   );
 }
 
-/** Clears the record once the service has (re)started. */
-export async function restartPaid(host: HostRun, service: Service): Promise<void> {
-  host.restart.delete(service);
-  await host.conn.run(asRoot(["rm", "-f", `${PENDING_DIR}/${service}`], host.spec.ssh.user));
+/** Records, likewise, that a unit must reload (a marker `<unit>.reload`), before np changes the file. */
+export async function owesReload(ctx: RunContext, host: HostRun, unit: string): Promise<void> {
+  if (host.reload.has(unit)) return;
+  host.reload.add(unit);
+  await ctx.gate.bookkeeping(() =>
+    host.conn.run(
+      asRoot(shInline('mkdir -p "$1" && touch "$1/$2.reload"', [PENDING_DIR, unit]), host.spec.ssh.user),
+      { doing: `recording that ${unit} must reload` },
+    ),
+  );
+}
+
+/** Clears the reload record once the unit reloaded (or restarted, which reads everything anew). */
+export async function reloadPaid(ctx: RunContext, host: HostRun, unit: string): Promise<void> {
+  if (!host.reload.delete(unit)) return;
+  await ctx.gate.bookkeeping(() =>
+    host.conn.run(asRoot(["rm", "-f", `${PENDING_DIR}/${unit}.reload`], host.spec.ssh.user), {
+      doing: `clearing the reload record of ${unit}`,
+    }),
+  );
+}
+
+/** Clears the record once the unit has (re)started. */
+export async function restartPaid(ctx: RunContext, host: HostRun, unit: string): Promise<void> {
+  host.restart.delete(unit);
+  // A (re)started unit has read every file anew: a reload it owed is paid too.
+  await reloadPaid(ctx, host, unit);
+  await ctx.gate.bookkeeping(() =>
+    host.conn.run(asRoot(["rm", "-f", `${PENDING_DIR}/${unit}`], host.spec.ssh.user), {
+      doing: `clearing the restart record of ${unit}`,
+    }),
+  );
 }

@@ -6,9 +6,10 @@ import { Session } from "../remote/session.js";
 import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";
 import type { Phase, RunContext } from "./context.js";
-import { acquireLock, releaseLock } from "./lock.js";
+import { acquireClusterLock, type ClusterLock } from "./lock.js";
 import { fetchArtifactsPhase, prefetchAmd64 } from "./phases/fetch-artifacts.js";
 import { gather } from "./phases/gather.js";
+import { ingestCredential } from "./phases/ingest-credential.js";
 import { installBinaries } from "./phases/install-binaries.js";
 import { loadSecrets } from "./phases/load-secrets.js";
 import { preflight } from "./phases/preflight.js";
@@ -18,10 +19,11 @@ import { verifyMembers } from "./phases/verify-members.js";
 import { waitForQuorum } from "./phases/wait-for-quorum.js";
 import { writeConfigs, writeUnits } from "./phases/write-files.js";
 
-/** The provisioning flow of design.md, one phase per step; `np plan` runs the same list as a dry run. */
+/** Phases that only read: they run while the cluster lock is being taken. */
+export const READ_PHASES: Phase[] = [loadSecrets, gather];
+
+/** The provisioning flow of design.md after the reads, one phase per step; `np plan` runs them as a dry run. */
 export const UP_PHASES: Phase[] = [
-  loadSecrets,
-  gather,
   preflight,
   fetchArtifactsPhase,
   usersAndDirs,
@@ -30,6 +32,7 @@ export const UP_PHASES: Phase[] = [
   writeUnits,
   startServices,
   waitForQuorum,
+  ingestCredential,
   verifyMembers,
 ];
 
@@ -39,6 +42,15 @@ export interface RunOptions {
   onChange?: (change: Change) => void;
 }
 
+async function runPhases(ctx: RunContext, phases: Phase[]): Promise<void> {
+  for (const phase of phases) {
+    if (phase.shouldRun && !phase.shouldRun(ctx)) continue;
+    const started = Date.now();
+    await phase.run(ctx);
+    ctx.out.debug(`${phase.title}: ${Date.now() - started} ms`);
+  }
+}
+
 /** Converges the cluster to the inventory (or, dry, lists what that would change). Returns the changes. */
 export async function converge(
   inv: Inventory,
@@ -46,41 +58,50 @@ export async function converge(
   signal: AbortSignal,
   opts: RunOptions,
 ): Promise<Change[]> {
-  const firstServer = inv.hosts.find((h) => h.roles.includes("server"));
-  if (!firstServer) throw new InputError("the inventory has no server");
+  const servers = inv.hosts.filter((h) => h.roles.includes("server"));
+  if (servers.length === 0) throw new InputError("the inventory has no server");
   const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
+  const gate = new ChangeGate(opts.dryRun, opts.onChange);
   const ctx: RunContext = {
     inv,
     out,
     signal,
-    gate: new ChangeGate(opts.dryRun, opts.onChange),
+    gate,
     session,
     hosts: [],
     artifacts: [],
     tunnels: new ApiTunnels(),
     quorumTimeoutMs: opts.quorumTimeoutMs ?? 180_000,
   };
-  let locked = false;
+  // The lock is np's own bookkeeping: a dry run does not take it. Taken while the hosts are read (reads are safe
+  // under another run), awaited before the first change.
+  const locking = gate.bookkeeping(() =>
+    acquireClusterLock(session, servers, opts.dryRun ? "np plan" : "np up"),
+  );
+  locking.catch(() => {});
+  let lock: ClusterLock | undefined;
   try {
-    if (!opts.dryRun) {
-      const lockHost = await session.connect(firstServer);
-      await acquireLock(lockHost, "np up", (m) => out.warn(m));
-      locked = true;
-    }
     prefetchAmd64(ctx);
-    for (const phase of UP_PHASES) {
-      if (phase.shouldRun && !phase.shouldRun(ctx)) continue;
-      const started = Date.now();
-      await phase.run(ctx);
-      out.debug(`${phase.title}: ${Date.now() - started} ms`);
-    }
-    return ctx.gate.changes;
+    const reading = runPhases(ctx, READ_PHASES);
+    reading.catch(() => {});
+    lock = await locking;
+    await reading;
+    await runPhases(ctx, UP_PHASES);
+    return gate.changes;
   } finally {
     ctx.prefetch?.stop();
-    if (locked && !signal.aborted) await releaseLock(await session.connect(firstServer)).catch(() => {});
+    lock ??= await locking.catch(() => undefined);
+    if (lock) {
+      const stuck = await lock.release();
+      // After Ctrl-C the connections are already closed, which is what releases the lock: nothing to confirm.
+      if (stuck.length > 0 && !signal.aborted)
+        out.warn(
+          `could not confirm the cluster lock's release on ${stuck.join(", ")}: it frees itself within 30 s`,
+        );
+    }
     for (const [host, n] of await session.roundTrips())
       out.debug(`${host}: ${n} round trips over 1 SSH connection`);
     await ctx.tunnels.close();
-    session.close();
+    await session.close();
   }
 }

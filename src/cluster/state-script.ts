@@ -1,38 +1,52 @@
 /** Where np keeps the checksums of the binaries it installed, keyed by size, mtime and inode. */
 export const SHA_CACHE = "/var/lib/np/sha256-cache";
 
+/** Where np records restarts it owes: a file per unit, removed once the unit restarted. */
+export const PENDING_DIR = "/var/lib/np/restart-pending";
+
 /**
- * Reads everything a host's convergence depends on in the same round trip as the preflight facts: for each path
- * given as an argument, its type, mode, owner, group and (for files) sha256; the state of np's units; the
- * consul system user; and restarts left pending by an interrupted run. Constant text; paths arrive as "$@".
- * Runs appended to FACTS_SCRIPT, whose `section` marks each section with the run's nonce.
+ * Reads everything a host's convergence depends on, in the same round trip as the preflight facts: it is appended
+ * to FACTS_SCRIPT, whose `section` function prints markers that carry the run's nonce (no file content printed
+ * here can forge one). Its arguments ("$@") are `paths P…`, `units U…`, `users N…`. For each path: type, mode,
+ * owner, group and (files) sha256; for each unit: systemd's properties; for each user: whether it exists and its
+ * groups; and the restarts an interrupted run left pending. Constant text: values arrive only as arguments.
  * A binary's sha256 comes from SHA_CACHE while its size, mtime and inode are unchanged (flag c=1): hashing a
  * 100 MB binary on every run would dominate a no-op `np up`.
  */
-export const STATE_SCRIPT = `section paths
-for p in "$@"; do
-  if [ -f "$p" ]; then
-    key=$(stat -c '%s:%.9Y:%i' "$p")
-    sum=$(awk -v k="$key" -v p="$p" '$1 == k && $3 == p { print $2; exit }' ${SHA_CACHE} 2>/dev/null)
-    if [ -n "$sum" ]; then c=1; else c=0; sum=$(sha256sum "$p" | cut -d' ' -f1); fi
-    printf 'file|%s|%s|%s|%s\\n' "$(stat -c '%a|%U|%G' "$p")" "$sum" "$c" "$p"
-  elif [ -d "$p" ]; then
-    printf 'dir|%s|-|0|%s\\n' "$(stat -c '%a|%U|%G' "$p")" "$p"
-  else
-    printf 'none|-|-|-|-|0|%s\\n' "$p"
-  fi
+export const STATE_SCRIPT = `
+want=
+for a in "$@"; do
+  case "$a" in
+    paths|units|users) want=$a; section "$a"; continue ;;
+  esac
+  case "$want" in
+    paths)
+      if [ -f "$a" ]; then
+        key=$(stat -c '%s:%.9Y:%i' "$a")
+        sum=$(awk -v k="$key" -v p="$a" '$1 == k && $3 == p { print $2; exit }' ${SHA_CACHE} 2>/dev/null)
+        if [ -n "$sum" ]; then c=1; else c=0; sum=$(sha256sum "$a" | cut -d' ' -f1); fi
+        printf 'file|%s|%s|%s|%s\\n' "$(stat -c '%a|%U|%G' "$a")" "$sum" "$c" "$a"
+      elif [ -d "$a" ]; then
+        printf 'dir|%s|-|0|%s\\n' "$(stat -c '%a|%U|%G' "$a")" "$a"
+      else
+        printf 'none|-|-|-|-|0|%s\\n' "$a"
+      fi ;;
+    units)
+      systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload "$a.service" 2>/dev/null | tr '\\n' ' '
+      echo ;;
+    users)
+      if getent passwd "$a" >/dev/null; then printf '%s|yes|%s\\n' "$a" "$(id -nG "$a" | tr ' ' ',')"; else printf '%s|no|\\n' "$a"; fi ;;
+  esac
 done
-section units
-for u in consul nomad; do
-  systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload "$u.service" 2>/dev/null | tr '\\n' ' '
-  echo
-done
-section users
-getent passwd consul || true
 section pending
-ls /var/lib/np/restart-pending 2>/dev/null || true
+ls ${PENDING_DIR} 2>/dev/null || true
 section done
 `;
+
+/** The state script's arguments: what to read. */
+export function stateArgs(want: { paths: string[]; units: string[]; users: string[] }): string[] {
+  return ["paths", ...want.paths, "units", ...want.units, "users", ...want.users];
+}
 
 /**
  * Records an installed binary's sha256 in SHA_CACHE (replacing its old line), for later runs, and prints it so

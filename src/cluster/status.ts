@@ -1,11 +1,22 @@
 import path from "node:path";
-import { type ConsulApi, consulMemberStatus } from "../api/consul.js";
+import { type ConsulApi, type ConsulServiceHealth, consulMemberStatus } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
+import { COMPONENTS, componentsOf } from "../components/index.js";
+import { runsNomad } from "../components/nomad/index.js";
 import { HostError } from "../errors.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import { Session } from "../remote/session.js";
 import { ApiTunnels } from "./apis.js";
-import { type QuorumHealth, readQuorum } from "./quorum.js";
+import { type QuorumHealth, readQuorum, serverAt } from "./quorum.js";
+
+/** A service a component registers in Consul, as its checks on one host say. */
+export interface ServiceStatus {
+  name: string;
+  /** Consul's aggregated check status, or "missing" when the host has no instance. */
+  status: "passing" | "warning" | "critical" | "missing";
+  /** The output of a check that is not passing. */
+  output: string;
+}
 
 /** One host as the cluster sees it. */
 export interface NodeStatus {
@@ -13,6 +24,25 @@ export interface NodeStatus {
   roles: string[];
   consul: { status: string; version: string } | null;
   nomad: { status: string; version: string } | null;
+  /** The Consul services of its components (Traefik, OpenObserve, …) and their checks. */
+  services: ServiceStatus[];
+}
+
+/** The service's instance on a host, judged by its checks (the worst wins, as Consul aggregates them). */
+export function serviceOn(
+  instances: readonly ConsulServiceHealth[],
+  name: string,
+  host: string,
+): ServiceStatus {
+  const mine = instances.find((i) => i.Node.Node === host);
+  if (!mine) return { name, status: "missing", output: "" };
+  const worst = ["critical", "warning"].find((s) => mine.Checks.some((c) => c.Status === s));
+  const bad = mine.Checks.find((c) => c.Status === worst);
+  return {
+    name,
+    status: (worst ?? "passing") as ServiceStatus["status"],
+    output: bad ? (bad.Output.trim().split("\n")[0]?.slice(0, 200) ?? "") : "",
+  };
 }
 
 /** What `np status` reports; `degraded` lists why the cluster is not healthy. */
@@ -52,8 +82,8 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
       for (const { h, conn } of vias) {
         try {
           return await fn(
-            tunnels.for("consul", conn, h.privateAddress) as ConsulApi,
-            tunnels.for("nomad", conn, h.privateAddress) as NomadApi,
+            tunnels.for("consul", conn, h.privateAddress),
+            tunnels.for("nomad", conn, h.privateAddress),
           );
         } catch (err) {
           // This server's API is down (the server may be the one that failed): ask the next.
@@ -65,14 +95,19 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
     const unreadable: string[] = [];
     const consul = await ask((c) => readQuorum("consul", c));
     if (!consul) unreadable.push(`cannot read Consul's health from any server: ${lastError}`);
-    const nomad = await ask((_, n) => readQuorum("nomad", n));
-    if (!nomad) unreadable.push(`cannot read Nomad's health from any server: ${lastError}`);
-    const consulMembers = (await ask((c) => c.members())) ?? [];
-    const nomadNodes = (await ask((_, n) => n.nodes())) ?? [];
-    const nomadMembers = (await ask((_, n) => n.members())) ?? [];
+    // The rest in parallel: each asks the servers in turn, like the reading above.
+    const serviceNames = [...new Set(COMPONENTS.flatMap((c) => (c.service ? [c.service] : [])))];
+    const [nomad, consulMembers, nomadNodes, nomadMembers, ...instances] = await Promise.all([
+      ask((_, n) => readQuorum("nomad", n)),
+      ask((c) => c.members()).then((x) => x ?? []),
+      ask((_, n) => n.nodes()).then((x) => x ?? []),
+      ask((_, n) => n.members()).then((x) => x ?? []),
+      ...serviceNames.map((s) => ask((c) => c.serviceHealth(s)).then((x) => x ?? [])),
+    ]);
+    if (!nomad) unreadable.push("cannot read Nomad's health from any server");
+    const health = new Map(serviceNames.map((s, i) => [s, instances[i] ?? []]));
     const nodes: NodeStatus[] = inv.hosts.map((h) => {
       const cm = consulMembers.find((m) => m.Name === h.name);
-      const runsNomad = h.roles.includes("server") || h.roles.includes("client");
       const nm = nomadMembers.find((m) => m.Name.split(".")[0] === h.name);
       const nn = nomadNodes.find((n) => n.Name === h.name);
       return {
@@ -81,30 +116,42 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
         consul: cm
           ? { status: consulMemberStatus(cm.Status), version: (cm.Tags.build ?? "").split(":")[0] ?? "" }
           : null,
-        nomad: !runsNomad
+        // A client's state is its node's; a server-only host has no node, only a server member.
+        nomad: !runsNomad(h)
           ? null
-          : nn
-            ? { status: nn.Status, version: nn.Version }
+          : h.roles.includes("client")
+            ? nn
+              ? { status: nn.Status, version: nn.Version }
+              : null
             : nm
               ? { status: nm.Status, version: nm.Tags.build ?? "" }
               : null,
+        services: componentsOf(h).flatMap((c) =>
+          c.service ? [serviceOn(health.get(c.service) ?? [], c.service, h.name)] : [],
+        ),
       };
     });
-    const degraded = [...unreadable, ...judge(servers, consul, nomad, nodes, unreachable)];
+    const degraded = [...unreadable, ...judge(inv.hosts, consul, nomad, nodes, unreachable)];
     return { healthy: degraded.length === 0, degraded, consul, nomad, nodes, unreachable };
   } finally {
     await tunnels.close();
-    session.close();
+    await session.close();
   }
 }
 
-function judge(
-  servers: HostSpec[],
+/**
+ * Why the cluster is not healthy, compared with the inventory: every host must be an alive Consul member, every
+ * Nomad host an alive member or ready client, and every server a voter of both quorums. A missing member counts:
+ * a judgement that looked only at the members present would call a cluster with a server that never joined healthy.
+ */
+export function judge(
+  hosts: readonly HostSpec[],
   consul: QuorumHealth | null,
   nomad: QuorumHealth | null,
-  nodes: NodeStatus[],
-  unreachable: string[],
+  nodes: readonly NodeStatus[],
+  unreachable: readonly string[],
 ): string[] {
+  const servers = hosts.filter((h) => h.roles.includes("server"));
   const why: string[] = unreachable.map((u) => `server unreachable over SSH: ${u}`);
   for (const [name, q] of [
     ["consul", consul],
@@ -116,11 +163,28 @@ function judge(
     if (servers.length >= 3 && q.failureTolerance === 0)
       why.push(`${name} failure tolerance is 0: one more lost server loses quorum`);
     for (const s of q.servers) if (s.status !== "alive") why.push(`${name} server ${s.name} is ${s.status}`);
+    for (const h of servers) {
+      const s = serverAt(q, h.privateAddress);
+      if (!s) why.push(`${h.name}: not a ${name} Raft server (it never joined, or was removed)`);
+      else if (!s.voter) why.push(`${h.name}: a ${name} Raft server but not a voter`);
+    }
   }
   for (const n of nodes) {
-    if (n.consul && n.consul.status !== "alive") why.push(`${n.name}: consul member ${n.consul.status}`);
+    if (!n.consul) why.push(`${n.name}: not a Consul member`);
+    else if (n.consul.status !== "alive") why.push(`${n.name}: consul member ${n.consul.status}`);
     if (n.nomad && !["ready", "alive"].includes(n.nomad.status))
       why.push(`${n.name}: nomad ${n.nomad.status}`);
+    for (const s of n.services) {
+      if (s.status === "missing")
+        why.push(`${n.name}: ${s.name} is not registered in Consul (is it running?)`);
+      else if (s.status !== "passing")
+        why.push(`${n.name}: ${s.name} is ${s.status}${s.output ? `: ${s.output}` : ""}`);
+    }
+  }
+  for (const h of hosts) {
+    const n = nodes.find((x) => x.name === h.name);
+    if (runsNomad(h) && n && !n.nomad)
+      why.push(`${h.name}: not a Nomad ${h.roles.includes("client") ? "client" : "member"}`);
   }
   return [...new Set(why)];
 }

@@ -6,6 +6,7 @@ import { Session } from "../remote/session.js";
 import { gatherFacts } from "./gather.js";
 import { type HostVerdict, judgeAcrossHosts, judgeHost, unreachableVerdict } from "./judge.js";
 import type { HostFacts } from "./parse-facts.js";
+import { underCheck } from "./under-check.js";
 
 /** Gathers one host's facts, saying what it is doing through `update`. */
 export type FactsProbe = (
@@ -40,29 +41,24 @@ export async function checkEachHost(
   probe: FactsProbe,
 ): Promise<HostVerdict[]> {
   const byName = new Map(inv.hosts.map((h) => [h.name, h]));
-  const underCheck = (host: HostSpec) => ({
-    name: host.name,
-    address: host.address,
-    roles: host.roles,
-    override: inv.preflightOverrides[host.name],
-  });
+  const under = (host: HostSpec) => underCheck(inv, host);
   const outcomes = await out.hostProgress([...byName.keys()], (name) => async (update) => {
     const host = byName.get(name);
     if (!host) throw new Error(`no host ${name} in the inventory`);
     const { facts, clockOffsetMs } = await probe(host, update);
-    const verdict = judgeHost(underCheck(host), facts, clockOffsetMs);
+    const verdict = judgeHost(under(host), facts, clockOffsetMs);
     return { result: verdict, summary: summarize(verdict) };
   });
   const verdicts = inv.hosts.map((h) => {
     const outcome = outcomes.get(h.name);
-    if (!outcome) return unreachableVerdict(underCheck(h), "np got no result for this host");
+    if (!outcome) return unreachableVerdict(under(h), "np got no result for this host");
     if (outcome.ok) return outcome.result;
     // A host's failure (a HostError, or a plain Error such as ssh2's) is its own result; asHostFailure rethrows
     // a programming error or Ctrl-C, once every host has finished.
     const failure = asHostFailure(h.name, outcome.error);
     if (out.verbose && failure.stderr) out.debug(`${h.name}: ${failure.stderr}`);
     const reason = failure.message.replace(`${h.name}: `, "") + (failure.hint ? ` (${failure.hint})` : "");
-    return unreachableVerdict(underCheck(h), reason);
+    return unreachableVerdict(under(h), reason);
   });
   judgeAcrossHosts(verdicts);
   return verdicts;

@@ -36,10 +36,17 @@ cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
 if command -v ss >/dev/null 2>&1; then
   section ss
   ss -Htulnp 2>/dev/null
-  # Which systemd unit owns each listening process: np's own services may hold np's ports.
+  # Which systemd unit owns each listening process, and the np component its unit file declares (np marks its
+  # own units with X-Np-Component=): np's own services may hold np's ports, anyone else's may not.
   section owners
   for pid in $(ss -Htulnp 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
-    printf '%s %s\\n' "$pid" "$(sed -n 's#.*/\\([^/]*\\.service\\)$#\\1#p' /proc/$pid/cgroup 2>/dev/null | head -n 1)"
+    unit=$(sed -n 's#.*/\\([^/]*\\.service\\)$#\\1#p' /proc/$pid/cgroup 2>/dev/null | head -n 1)
+    np=
+    if [ -n "$unit" ]; then
+      f=$(systemctl show -p FragmentPath --value "$unit" 2>/dev/null)
+      [ -n "$f" ] && np=$(sed -n 's/^X-Np-Component=\\([a-z-]*\\)$/\\1/p' "$f" 2>/dev/null | head -n 1)
+    fi
+    printf '%s %s %s\\n' "$pid" "$unit" "$np"
   done
 else
   section proc-net

@@ -23,18 +23,12 @@ export interface HostUnderCheck {
   address: string;
   roles: RoleName[];
   override?: { memoryMb?: number; cpu?: number };
+  /** The ports its components listen on (from src/components). */
+  ports: readonly { port: number; proto: "tcp" | "udp" }[];
 }
 
 const SUPPORTED_ARCH = new Set(["x86_64", "aarch64"]);
 const SUPPORTED_OS = new Set(["debian", "ubuntu"]);
-/** np's own services: a port they hold is not a conflict (a re-run after `np up`). */
-const OUR_UNITS = new Set([
-  "consul.service",
-  "nomad.service",
-  "traefik.service",
-  "openobserve.service",
-  "np-agent.service",
-]);
 /**
  * Free space np needs where it writes. /tmp: uploads are staged there, compressed and then unpacked beside the
  * compressed copy, and a host receives several at once (the largest binary, OpenObserve's, is about 300 MB
@@ -49,14 +43,6 @@ export const DISK_NEEDS: Record<DiskPath, { mb: number; why: string }> = {
 };
 const CLOCK_WARN_MS = 1000;
 const CLOCK_REFUSE_MS = 5000;
-
-/** Ports np's services need on a host with these roles (TCP unless noted by the service). */
-export function portsFor(roles: readonly RoleName[]): number[] {
-  const ports = new Set([4646, 4647, 4648, 8300, 8301, 8302, 8500, 8600]);
-  if (roles.includes("edge")) for (const p of [80, 443]) ports.add(p);
-  if (roles.includes("observe")) ports.add(5080);
-  return [...ports].sort((a, b) => a - b);
-}
 
 const fmtCpu = (n: number | null) => (n === null ? "an unknown number of CPUs" : `${n} CPU`);
 const fmtMb = (n: number | null) => (n === null ? "unknown RAM" : `${n} MB`);
@@ -95,8 +81,10 @@ export function judgeHost(host: HostUnderCheck, facts: HostFacts, clockOffsetMs:
     problems.push(
       "/etc/machine-id is empty; Nomad and Consul derive node IDs from it (run systemd-machine-id-setup)",
     );
+  // A port held by a unit np wrote (its X-Np-Component marker) is np's own: a re-run, not a conflict.
+  const needed = new Set(host.ports.map((p) => `${p.proto}/${p.port}`));
   const busy = facts.listening.filter(
-    (p) => portsFor(host.roles).includes(p.port) && !(p.units ?? []).some((unit) => OUR_UNITS.has(unit)),
+    (p) => needed.has(`${p.proto}/${p.port}`) && (p.npComponents ?? []).length === 0,
   );
   for (const p of busy) {
     const who = p.processes.length > 0 ? ` by ${p.processes.join(", ")}` : "";

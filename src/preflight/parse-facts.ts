@@ -8,6 +8,8 @@ export interface ListeningPort {
   processes: string[];
   /** systemd units of those processes, when known (e.g. "nomad.service"). */
   units?: string[];
+  /** np components whose units (marked `X-Np-Component=`) hold the socket: np's own, not a conflict. */
+  npComponents?: string[];
 }
 
 /** Free space where np writes, from `df -Pk`. Null numbers could not be read (see HostFacts.unreadable). */
@@ -107,8 +109,24 @@ export function parseMeminfo(lines: string[]): { totalMb: number | null; availab
   };
 }
 
+/** Who owns a listening process: its systemd unit, and the np component that unit declares (if np wrote it). */
+export interface PortOwner {
+  unit: string;
+  npComponent: string;
+}
+
+/** The owners section: `PID UNIT COMPONENT` lines (unit and component may be empty). */
+export function parseOwners(lines: string[]): Map<string, PortOwner> {
+  return new Map(
+    lines.map((l) => {
+      const [pid = "", unit = "", npComponent = ""] = l.trim().split(/\s+/);
+      return [pid, { unit, npComponent }] as const;
+    }),
+  );
+}
+
 /** `ss -Htulnp` lines: `tcp LISTEN 0 4096 0.0.0.0:8500 0.0.0.0:* users:(("consul",pid=1,fd=7))`. */
-export function parseSs(lines: string[], owners: Map<string, string> = new Map()): ListeningPort[] {
+export function parseSs(lines: string[], owners: Map<string, PortOwner> = new Map()): ListeningPort[] {
   const ports: ListeningPort[] = [];
   for (const line of lines) {
     const cols = line.trim().split(/\s+/);
@@ -118,8 +136,10 @@ export function parseSs(lines: string[], owners: Map<string, string> = new Map()
     const port = Number(local.slice(local.lastIndexOf(":") + 1));
     if (!Number.isInteger(port)) continue;
     const processes = [...line.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1] ?? "");
-    const units = [...line.matchAll(/,pid=(\d+),/g)].map((m) => owners.get(m[1] ?? "") ?? "").filter(Boolean);
-    ports.push({ proto: netid, port, processes, units });
+    const owned = [...line.matchAll(/,pid=(\d+),/g)].map((m) => owners.get(m[1] ?? ""));
+    const units = owned.map((o) => o?.unit ?? "").filter(Boolean);
+    const npComponents = owned.map((o) => o?.npComponent ?? "").filter(Boolean);
+    ports.push({ proto: netid, port, processes, units, npComponents });
   }
   return ports;
 }
@@ -198,8 +218,9 @@ export function parseFacts(text: string, nonce: string): HostFacts {
   // Milliseconds since 1970: at least 12 digits since 2001 (busybox's date prints "%3N" literally).
   const timeMs = required("time_ms", "clock", (n) => n >= 1e12);
   const disks = parseDisks(sections.get("disks") ?? [], unreadable);
-  // pid → systemd unit, so ports held by np's own services are recognised whatever the process is called.
-  const owners = new Map((sections.get("owners") ?? []).map((l) => l.split(" ", 2) as [string, string]));
+  // pid → systemd unit and np's marker, so ports held by np's own services are recognised by what np wrote into
+  // their unit files, whatever the process or unit is called (a Consul someone else installed is not np's).
+  const owners = parseOwners(sections.get("owners") ?? []);
   const listening = sections.has("ss")
     ? parseSs(sections.get("ss") ?? [], owners)
     : parseProcNet(sections.get("proc-net") ?? []);
@@ -234,7 +255,14 @@ function dedupe(ports: ListeningPort[]): ListeningPort[] {
     if (prev) {
       prev.processes = [...new Set([...prev.processes, ...p.processes])];
       prev.units = [...new Set([...(prev.units ?? []), ...(p.units ?? [])])];
-    } else seen.set(key, { ...p, processes: [...p.processes], units: [...(p.units ?? [])] });
+      prev.npComponents = [...new Set([...(prev.npComponents ?? []), ...(p.npComponents ?? [])])];
+    } else
+      seen.set(key, {
+        ...p,
+        processes: [...p.processes],
+        units: [...(p.units ?? [])],
+        npComponents: [...(p.npComponents ?? [])],
+      });
   }
   return [...seen.values()].sort((a, b) => a.port - b.port);
 }

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import type { ClientChannel, SFTPWrapper } from "ssh2";
 import { HostError, Interrupted } from "../errors.js";
 import { type Argv, asRoot, shInline } from "./command.js";
@@ -23,7 +24,8 @@ export interface ConnectOptions extends OpenOptions {
 }
 
 export interface ExecOptions {
-  stdin?: string | Buffer;
+  /** Sent to the command; a stream keeps the command's stdin open until it ends (the cluster lock's heartbeat). */
+  stdin?: string | Buffer | Readable;
   timeoutMs?: number;
   /** Aborting stops this command and rejects with Interrupted. */
   signal?: AbortSignal;
@@ -302,7 +304,8 @@ export class SshConnection {
               stderr: Buffer.concat(errs).toString("utf8"),
             });
           });
-          s.end(opts.stdin ?? "");
+          if (opts.stdin instanceof Readable) opts.stdin.pipe(s);
+          else s.end(opts.stdin ?? "");
         });
       },
       bypassInterrupt,

@@ -1,11 +1,6 @@
-/** What np installs on each host: agent configs and systemd units rendered from templates/, dirs and users. */
-
-export type { ClusterSecrets } from "../secrets/index.js";
-export { desiredFiles } from "./desired-files.js";
+/** Rendering of the files np installs: handlebars templates (templates/), HCL literals, secret-aware placement. */
 export { hclInt, hclString, hclStringList } from "./hcl.js";
-export { CONSUL_LOCAL_HTTP, HOST_PATHS } from "./paths.js";
-export { desiredDirs, SYSTEM_USERS } from "./system-users.js";
+export { documentFile, type FilePlacement, renderFile } from "./render-file.js";
 export { renderTemplate } from "./template.js";
-export type { DesiredDir, DesiredFile, Service, SystemUser } from "./types.js";
+export type { DesiredDir, DesiredFile, SystemUser } from "./types.js";
 export { compareVersions, consulHasUiConfig } from "./version.js";
-export { runsNomad } from "./views.js";

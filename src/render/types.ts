@@ -1,6 +1,3 @@
-/** A service np runs on the hosts and restarts when its files change. */
-export type Service = "consul" | "nomad";
-
 /** A file np keeps on a host, with its exact content, mode and owner. */
 export interface DesiredFile {
   /** Absolute path on the host. */
@@ -10,9 +7,11 @@ export interface DesiredFile {
   mode: string;
   owner: string;
   group: string;
-  /** Services to restart when the file changes. */
-  restarts: Service[];
-  /** True when the content holds a secret: never print its content or a diff. */
+  /** Units to restart when the content changes (a mode or owner change restarts nothing: files are read at start). */
+  restarts: string[];
+  /** Units to reload (systemctl reload: SIGHUP) when the content changes, where a reload is enough. */
+  reloads?: string[];
+  /** True when the content was rendered from a secret: never print its content or a diff. */
   secret: boolean;
 }
 
@@ -25,14 +24,12 @@ export interface DesiredDir {
   group: string;
 }
 
-/** A system account np creates on every host before installing files owned by it. */
+/** A system account np creates before installing files owned by it. */
 export interface SystemUser {
   name: string;
   /** Primary group, created with the same name. */
   group: string;
-  /** Always a system account (no aging, uid in the system range). */
-  system: true;
   home: string;
-  /** No login shell. */
-  shell: string;
+  /** Supplementary groups (e.g. systemd-journal to read the journal). */
+  groups?: string[];
 }

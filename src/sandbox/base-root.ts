@@ -17,6 +17,9 @@ export const BASE_PACKAGES = [
   "sudo",
   "curl",
   "unzip",
+  // The D-Bus system bus: systemctl as a user other than root (np-agent reads unit states) needs it, and every
+  // Debian/Ubuntu server image has it.
+  "dbus",
 ];
 export const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 

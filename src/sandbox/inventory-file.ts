@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { Document, isMap, isSeq, type YAMLMap } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from "yaml";
 import type { RoleName } from "../preflight/minimums.js";
 import { layoutComment } from "./layout.js";
 
@@ -29,8 +29,27 @@ export function shippedSchemaPath(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-/** The inventory for a sandbox, in np's inventory shape, with a header comment documenting the role layout. */
-export function renderInventory(inv: SandboxInventory): string {
+/** The top-level sections `np sandbox up` writes; any other section of an existing inventory is kept. */
+export const MANAGED_SECTIONS = ["cluster", "ssh", "hosts"];
+
+/**
+ * The top-level entries of an existing inventory that np does not manage (e.g. `artifacts:`, `versions:` a user
+ * pasted in), with their comments; none when the text is not a YAML map.
+ */
+function unmanagedEntries(existing: string | undefined): YAMLMap["items"] {
+  if (existing === undefined) return [];
+  const doc = parseDocument(existing);
+  if (doc.errors.length > 0 || !isMap(doc.contents)) return [];
+  return doc.contents.items.filter(
+    (pair) => !(isScalar(pair.key) && MANAGED_SECTIONS.includes(String(pair.key.value))),
+  );
+}
+
+/**
+ * The inventory for a sandbox, in np's inventory shape, with a header comment documenting the role layout. The
+ * sections of `existing` (the file as it was) that np does not manage follow, unchanged.
+ */
+export function renderInventory(inv: SandboxInventory, existing?: string): string {
   const doc = new Document({
     cluster: { name: "sandbox", datacenter: "dc1", region: "global" },
     ssh: { user: "root", port: 22, key: inv.keyFile },
@@ -45,7 +64,8 @@ export function renderInventory(inv: SandboxInventory): string {
   const header = [
     ...(inv.schemaPath ? [` yaml-language-server: $schema=${inv.schemaPath}`] : []),
     ` np sandbox "${inv.sandbox}": ${inv.hosts.length} local systemd-nspawn nodes on bridge ${inv.bridge} (${inv.subnet}).`,
-    " Written by `np sandbox up`, which rewrites it on every run; `np sandbox down` removes the nodes.",
+    " Written by `np sandbox up`, which rewrites cluster, ssh and hosts on every run and keeps any other section",
+    " (artifacts, versions, …) you add; `np sandbox down` removes the nodes.",
     " Every node reports the host's CPUs (2 on np's test machines), so roles are laid out for each node's",
     " minimum (its roles plus Consul) to fit in 2 CPUs: 3 servers; one edge and one observe node; the rest clients.",
     ...layoutComment(inv.hosts).map((l) => ` ${l}`),
@@ -55,10 +75,17 @@ export function renderInventory(inv: SandboxInventory): string {
     " Also on every node: user `deploy` with passwordless sudo and the same key.",
   ];
   doc.commentBefore = header.join("\n");
+  const contents = doc.contents as YAMLMap;
+  for (const pair of unmanagedEntries(existing)) contents.items.push(pair);
   return doc.toString({ flowCollectionPadding: false });
 }
 
-/** Writes the inventory file (0644: it holds the key's path, not the key). */
-export async function writeInventory(file: string, inv: SandboxInventory): Promise<void> {
-  await writeFile(file, renderInventory(inv), { mode: 0o644 });
+/**
+ * Writes the inventory file (0644: it holds the key's path, not the key), keeping the sections of the existing
+ * file that np does not manage. Returns their names.
+ */
+export async function writeInventory(file: string, inv: SandboxInventory): Promise<string[]> {
+  const existing = await readFile(file, "utf8").catch(() => undefined);
+  await writeFile(file, renderInventory(inv, existing), { mode: 0o644 });
+  return unmanagedEntries(existing).map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key));
 }

@@ -2,7 +2,7 @@ import { readFile, rm } from "node:fs/promises";
 import { run } from "./exec.js";
 
 /** Decodes the octal escapes (`\040` for a space) that /proc/self/mountinfo uses in paths. */
-function unescapeMountPath(text: string): string {
+export function unescapeMountPath(text: string): string {
   return text.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
 }
 

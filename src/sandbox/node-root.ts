@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
 import { run } from "./exec.js";
@@ -80,6 +80,35 @@ async function configureSmall(root: string, small: boolean): Promise<void> {
   await symlink(`/${unit}`, link);
 }
 
+/** The units that make a node reachable, and their enablement links as the base root has them. */
+const REACHABILITY_UNITS = ["ssh.service", "systemd-networkd.service"];
+const REACHABILITY_LINKS: [string, string][] = [
+  ["etc/systemd/system/multi-user.target.wants/ssh.service", "/lib/systemd/system/ssh.service"],
+  ["etc/systemd/system/sshd.service", "/lib/systemd/system/ssh.service"],
+  [
+    "etc/systemd/system/multi-user.target.wants/systemd-networkd.service",
+    "/lib/systemd/system/systemd-networkd.service",
+  ],
+];
+
+/**
+ * Unmasks and re-enables sshd and networkd when they were masked or disabled on the node, so a node np restarts
+ * because it did not answer comes back reachable.
+ */
+async function restoreReachability(root: string): Promise<void> {
+  const linkOf = (file: string) => readlink(path.join(root, file)).catch(() => undefined);
+  for (const unit of REACHABILITY_UNITS) {
+    const mask = path.join("etc/systemd/system", unit);
+    if ((await linkOf(mask)) === "/dev/null") await rm(path.join(root, mask));
+  }
+  for (const [link, target] of REACHABILITY_LINKS) {
+    if ((await linkOf(link)) === target) continue;
+    await rm(path.join(root, link), { force: true });
+    await mkdir(path.dirname(path.join(root, link)), { recursive: true });
+    await symlink(target, path.join(root, link));
+  }
+}
+
 export interface NodeNetwork {
   prefix: number;
   gateway: string;
@@ -87,7 +116,8 @@ export interface NodeNetwork {
 
 /**
  * Writes the node's identity into its root before it boots: host name, a machine-id of its own (kept across
- * restarts), static address, the sandbox key for root and `deploy`, and the small-node unit when asked.
+ * restarts), static address, the sandbox key for root and `deploy`, the small-node unit when asked, and sshd and
+ * networkd enabled.
  */
 export async function configureNodeRoot(
   root: string,
@@ -108,4 +138,5 @@ export async function configureNodeRoot(
   await authorizeKey(root, "root", "root", publicKey);
   await authorizeKey(root, "home/deploy", "deploy", publicKey);
   await configureSmall(root, spec.small);
+  await restoreReachability(root);
 }

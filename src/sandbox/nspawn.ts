@@ -1,14 +1,32 @@
 import { spawn } from "node:child_process";
 import { mkdir, open, readFile } from "node:fs/promises";
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HostError } from "../errors.js";
+import { createNodeCgroups, removeNodeCgroups } from "./cgroups.js";
 import { type NodeSpec, nspawnArgv } from "./nspawn-argv.js";
 import type { NodePaths } from "./paths.js";
-import { isRunning, nodeProcesses, signalProcess } from "./processes.js";
+import { isRunning, isZombie, type NodeProcess, nodeProcesses, signalProcess } from "./processes.js";
 
 /**
- * Starts systemd-nspawn for a node, detached in its own session with output to the node's console log, so the
- * node keeps running after np exits. Returns the nspawn PID.
+ * Moves itself into the cgroups whose `cgroup.procs` files come before `--`, then becomes the program after it
+ * (same PID). The paths are arguments, never part of the script.
+ */
+const JOIN_CGROUPS_THEN_EXEC =
+  'while [ "$1" != -- ]; do echo "$$" > "$1" || exit 125; shift; done; shift; exec "$@"';
+
+/** The argv that starts `program args` inside the cgroups of `procsFiles` (see cgroups.ts for why). */
+export function inCgroupsArgv(
+  procsFiles: readonly string[],
+  program: string,
+  args: readonly string[],
+): string[] {
+  return ["-c", JOIN_CGROUPS_THEN_EXEC, "np-sandbox-node", ...procsFiles, "--", program, ...args];
+}
+
+/**
+ * Starts systemd-nspawn for a node in the node's own cgroups, detached in its own session with output to the
+ * node's console log, so the node keeps running after np exits. Returns the nspawn PID.
  */
 export async function startNode(
   nspawn: string,
@@ -20,7 +38,8 @@ export async function startNode(
   const log = await open(node.log, "a", 0o600);
   try {
     await log.write(`\n--- np sandbox: starting ${spec.name} at ${new Date().toISOString()}\n`);
-    const child = spawn(nspawn, nspawnArgv(node.merged, bridge, spec), {
+    const cgroups = await createNodeCgroups(node.machine);
+    const child = spawn("/bin/sh", inCgroupsArgv(cgroups, nspawn, nspawnArgv(node.merged, bridge, spec)), {
       detached: true,
       stdio: ["ignore", log.fd, log.fd],
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", SYSTEMD_COLORS: "0" },
@@ -54,19 +73,41 @@ export async function assertStillRunning(name: string, node: NodePaths, pid: num
   );
 }
 
-async function waitGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {
+/**
+ * Waits until the node has no live process left, looked up afresh each time so late children count; records
+ * every PID it saw in `seen`. True if so within `timeoutMs`.
+ */
+async function waitGone(node: NodePaths, timeoutMs: number, seen: Set<number>): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const alive = (await Promise.all(pids.map(isRunning))).some(Boolean);
-    if (!alive) return true;
+    const procs = await nodeProcesses(node);
+    for (const p of procs) seen.add(p.pid);
+    if (procs.length === 0) return true;
     if (Date.now() >= deadline) return false;
     await sleep(200);
   }
 }
 
 /**
- * Stops a node: SIGTERM to systemd-nspawn makes the container power off cleanly; after `timeoutMs` the container's
- * init and nspawn are killed (killing nspawn alone would leave the container running). Returns how it ended.
+ * Waits (bounded) until the exited processes are reaped. The nodes' nspawns outlive the `np sandbox up` that
+ * started them, so the host's PID 1 is their parent, and it may take a second to reap them: until then they are
+ * still in the process table.
+ */
+async function waitReaped(pids: Iterable<number>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const zombies = async () => (await Promise.all([...pids].map(isZombie))).some(Boolean);
+  while ((await zombies()) && Date.now() < deadline) await sleep(100);
+}
+
+function killAll(procs: readonly NodeProcess[]): void {
+  for (const p of procs) signalProcess(p.pid, "SIGKILL");
+}
+
+/**
+ * Stops a node and returns once every process of it is gone (its nspawn, the container's init and everything in
+ * its cgroups), then removes its cgroups. SIGTERM to systemd-nspawn makes the container power off cleanly; after
+ * `timeoutMs` whatever remains is killed (killing nspawn alone would leave the container running). Returns how
+ * it ended.
  */
 export async function stopNode(
   node: NodePaths,
@@ -74,17 +115,29 @@ export async function stopNode(
   timeoutMs = 15_000,
 ): Promise<"not-running" | "stopped" | "killed"> {
   const procs = await nodeProcesses(node);
-  if (procs.length === 0) return "not-running";
+  const seen = new Set(procs.map((p) => p.pid));
   const nspawns = procs.filter((p) => p.kind === "nspawn");
-  // A container whose nspawn is gone has nobody to power it off for: kill it.
-  if (nspawns.length === 0) for (const p of procs) signalProcess(p.pid, "SIGKILL");
-  for (const p of nspawns) signalProcess(p.pid, "SIGTERM");
-  const all = procs.map((p) => p.pid);
-  if (await waitGone(all, nspawns.length === 0 ? 5_000 : timeoutMs))
-    return nspawns.length ? "stopped" : "killed";
-  for (const p of [...procs.filter((q) => q.kind === "init"), ...nspawns]) signalProcess(p.pid, "SIGKILL");
-  // The init may not have been found while nspawn was alive: look again.
-  for (const p of await nodeProcesses(node)) signalProcess(p.pid, "SIGKILL");
-  await waitGone(all, 5_000);
-  return "killed";
+  let how: "not-running" | "stopped" | "killed" = "stopped";
+  if (procs.length === 0) how = "not-running";
+  else if (nspawns.length === 0) {
+    // A container whose nspawn is gone has nobody to power it off for: kill it.
+    killAll(procs);
+    how = "killed";
+  } else for (const p of nspawns) signalProcess(p.pid, "SIGTERM");
+  if (how !== "not-running" && !(await waitGone(node, how === "killed" ? 5_000 : timeoutMs, seen))) {
+    how = "killed";
+    // Looked up again: the container's init and its children may not all have been there at first.
+    killAll(await nodeProcesses(node));
+    if (!(await waitGone(node, 5_000, seen))) {
+      const left = (await nodeProcesses(node)).map((p) => p.pid).join(", ");
+      throw new HostError(
+        path.basename(node.dir),
+        `processes of the node survived SIGKILL: ${left}`,
+        "they are stuck in the kernel (see /proc/PID/stack); retry np sandbox down",
+      );
+    }
+  }
+  await waitReaped(seen, 5_000);
+  await removeNodeCgroups(node.machine);
+  return how;
 }

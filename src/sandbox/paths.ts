@@ -1,5 +1,6 @@
 import path from "node:path";
 import { InputError } from "../errors.js";
+import { machineName } from "./nspawn-argv.js";
 
 /** Where np keeps sandboxes and the cached base root; every function takes it so tests can point elsewhere. */
 export const DEFAULT_SANDBOX_HOME = "/var/lib/np/sandbox";
@@ -23,8 +24,9 @@ export interface SandboxPaths {
   bridge: string;
 }
 
-/** Paths of one node: its overlay dirs and its console log. */
+/** Paths of one node: its overlay dirs and its console log; and its machine name, which names its cgroups. */
 export interface NodePaths {
+  machine: string;
   dir: string;
   upper: string;
   work: string;
@@ -61,6 +63,7 @@ export function sandboxPaths(name: string, home: string = DEFAULT_SANDBOX_HOME):
 export function nodePaths(sandbox: SandboxPaths, node: string): NodePaths {
   const dir = path.join(sandbox.nodesDir, node);
   return {
+    machine: machineName(sandbox.name, node),
     dir,
     upper: path.join(dir, "upper"),
     work: path.join(dir, "work"),
@@ -69,7 +72,13 @@ export function nodePaths(sandbox: SandboxPaths, node: string): NodePaths {
   };
 }
 
+/**
+ * What the base root holds, as a number: raised whenever its packages or customisation change, so a cached base
+ * of an older np is never used (it is built anew beside the old one, which running sandboxes may still sit on).
+ */
+export const BASE_REVISION = 2;
+
 /** The cached base root every node's overlay sits on. */
 export function baseRootDir(home: string = DEFAULT_SANDBOX_HOME): string {
-  return path.join(home, `base-${BASE_SUITE}`);
+  return path.join(home, `base-${BASE_SUITE}-r${BASE_REVISION}`);
 }

@@ -1,9 +1,13 @@
 import { readdir, readFile } from "node:fs/promises";
+import { nodeCgroupPids } from "./cgroups.js";
 
-/** A process that belongs to a node: its systemd-nspawn, or the container's init (PID 1 inside). */
+/**
+ * A process that belongs to a node: its systemd-nspawn, the container's init (PID 1 inside), or another process in
+ * the node's cgroups (what the container runs).
+ */
 export interface NodeProcess {
   pid: number;
-  kind: "nspawn" | "init";
+  kind: "nspawn" | "init" | "member";
 }
 
 async function pids(): Promise<number[]> {
@@ -34,22 +38,31 @@ export function rootIsOverlayWithUpper(mountinfo: string, upper: string): boolea
 }
 
 /**
- * The processes of a node: systemd-nspawn processes booting its root, and the container's init, recognised by
- * its root being the node's overlay (so a container whose nspawn was killed is still found).
+ * The processes of a node: systemd-nspawn processes booting its root; the container's init, recognised by its
+ * root being the node's overlay (so a container whose nspawn was killed is still found); and every other process
+ * in the node's cgroups. Zombies are left out: they have exited.
  */
-export async function nodeProcesses(node: { merged: string; upper: string }): Promise<NodeProcess[]> {
+export async function nodeProcesses(node: {
+  machine: string;
+  merged: string;
+  upper: string;
+}): Promise<NodeProcess[]> {
   const found: NodeProcess[] = [];
+  const members = new Set(await nodeCgroupPids(node.machine));
   for (const pid of await pids()) {
     if (pid === process.pid) continue;
     if (isNspawnFor(await argvOf(pid), node.merged)) {
       found.push({ pid, kind: "nspawn" });
-      continue;
+    } else if (await isPidNamespaceInit(pid)) {
+      const mountinfo = await readFile(`/proc/${pid}/mountinfo`, "utf8").catch(() => "");
+      if (rootIsOverlayWithUpper(mountinfo, node.upper)) found.push({ pid, kind: "init" });
+      else if (members.has(pid)) found.push({ pid, kind: "member" });
+    } else if (members.has(pid)) {
+      found.push({ pid, kind: "member" });
     }
-    if (!(await isPidNamespaceInit(pid))) continue;
-    const mountinfo = await readFile(`/proc/${pid}/mountinfo`, "utf8").catch(() => "");
-    if (rootIsOverlayWithUpper(mountinfo, node.upper)) found.push({ pid, kind: "init" });
   }
-  return found;
+  const alive = await Promise.all(found.map((p) => isRunning(p.pid)));
+  return found.filter((_, i) => alive[i]);
 }
 
 /** Whether `pid` is PID 1 of its own PID namespace (the `NSpid:` line ends in 1). */
@@ -64,6 +77,12 @@ async function isPidNamespaceInit(pid: number): Promise<boolean> {
 export async function isRunning(pid: number): Promise<boolean> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
   return status !== "" && !/^State:\s+Z/m.test(status);
+}
+
+/** Whether a process has exited but is still in the process table, waiting for its parent to reap it. */
+export async function isZombie(pid: number): Promise<boolean> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return /^State:\s+[ZX]/m.test(status);
 }
 
 /** Sends a signal, ignoring a process that has already gone. */

@@ -30,29 +30,36 @@ export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   /** Throws when the node died meanwhile, so a crashed node fails fast with its console log. */
-  checkAlive: () => Promise<void>;
+  checkAlive?: () => Promise<void>;
+}
+
+/**
+ * Tries for up to `timeoutMs` to read the SSH banner at address:22. Returns why it never came (the last
+ * attempt's error), or undefined once sshd answered.
+ */
+export async function sshSilence(address: string, opts: WaitOptions): Promise<string | undefined> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    await opts.checkAlive?.();
+    try {
+      await readSshBanner(address, 22, Math.min(2_000, Math.max(250, deadline - Date.now())));
+      return undefined;
+    } catch (err) {
+      if (Date.now() > deadline) return (err as Error).message;
+    }
+    await sleep(250, undefined, { signal: opts.signal });
+  }
 }
 
 /** Waits until the node's sshd accepts a TCP connection and sends its banner. */
 export async function waitForSsh(name: string, address: string, opts: WaitOptions): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let last = "";
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    await opts.checkAlive();
-    try {
-      await readSshBanner(address, 22, 2_000);
-      return;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline)
-      throw new HostError(
-        name,
-        `sshd at ${address}:22 did not answer within ${opts.timeoutMs / 1000}s (${last})`,
-      );
-    await sleep(250, undefined, { signal: opts.signal });
-  }
+  const silent = await sshSilence(address, opts);
+  if (silent !== undefined)
+    throw new HostError(
+      name,
+      `sshd at ${address}:22 did not answer within ${opts.timeoutMs / 1000}s (${silent})`,
+    );
 }
 
 /**

@@ -33,8 +33,9 @@ import {
 
 export interface SandboxUpOptions {
   name: string;
-  /** Flags left out keep the sandbox's current values (or the defaults for a new sandbox). */
+  /** Left out: the sandbox's current count and subnet (or the defaults for a new sandbox). */
   nodes?: number;
+  /** The nodes that are small in this run: a node left out is (or goes back to) full size. */
   small?: string[];
   subnet?: string;
   /** Absolute path of the inventory to write. */
@@ -62,8 +63,7 @@ function desiredNodes(opts: SandboxUpOptions, previous: SandboxState | undefined
     );
   const layout = roleLayout(count);
   const names = layout.map((n) => n.name);
-  const small =
-    opts.small ?? previous?.nodes.filter((n) => n.small && names.includes(n.name)).map((n) => n.name) ?? [];
+  const small = opts.small ?? [];
   const unknown = small.filter((s) => !names.includes(s));
   if (unknown.length > 0)
     throw new InputError(
@@ -201,7 +201,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       nodes.map((n) => ({ address: n.address, root: nodePaths(paths, n.name).merged })),
     );
     out.debug(`pinned the nodes' host keys in ${pinned}`);
-    await writeInventory(opts.inventoryFile, {
+    const kept = await writeInventory(opts.inventoryFile, {
       sandbox: opts.name,
       bridge: paths.bridge,
       subnet: subnet.cidr,
@@ -212,7 +212,9 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     });
     const result = { ...state, inventoryFile: opts.inventoryFile };
     await writeState(paths, result);
-    out.info(`inventory written to ${opts.inventoryFile}`);
+    out.info(
+      `inventory written to ${opts.inventoryFile}${kept.length > 0 ? ` (kept its ${kept.join(", ")} section${kept.length > 1 ? "s" : ""})` : ""}`,
+    );
     out.info(`try: np -i ${opts.inventoryFile} check    (ssh root@${nodes[0]?.address} -i ${paths.keyFile})`);
     return result;
   } finally {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -8,11 +9,13 @@ import { zipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchArtifacts } from "../../src/artifacts/index.js";
 import { runNp } from "../helpers/run-np.js";
-import { type BuiltMirror, buildMirror } from "../tools/build-mirror.ts";
+import { type BuiltMirror, buildMirror, tarGz } from "../tools/build-mirror.ts";
 
 const SERVER = fileURLToPath(new URL("../tools/mirror-server.ts", import.meta.url));
 const CONSUL_FAKE = "#!/bin/sh\necho 'Consul v1.8.7 (fake, for tests)'\n";
 const NODE_FAKE = "#!/bin/sh\necho v24.22.3 (fake, for tests)\n";
+const TRAEFIK_FAKE = "#!/bin/sh\necho 'Version: 3.7.9 (fake, for tests)'\n";
+const OPENOBSERVE_FAKE = "#!/bin/sh\necho 'openobserve v0.14.7 (fake, for tests)'\n";
 
 /** runNp blocks this process while np runs, so the mirror is served by a child process. */
 async function serveInChild(dir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -50,11 +53,15 @@ describe("np artifacts fetch --dir", () => {
     await writeFile(path.join(work, "bin", "consul"), CONSUL_FAKE);
     await writeFile(path.join(work, "bin", "nomad.mjs"), 'const VERSION = "0";\n');
     await writeFile(path.join(work, "bin", "node"), NODE_FAKE);
+    await writeFile(path.join(work, "bin", "traefik"), TRAEFIK_FAKE);
+    await writeFile(path.join(work, "bin", "openobserve"), OPENOBSERVE_FAKE);
     mirror = await buildMirror(path.join(work, "mirror"), {
       consulBinary: path.join(work, "bin", "consul"),
       nomadDouble: path.join(work, "bin", "nomad.mjs"),
       arches: ["amd64", "arm64"],
       node: { version: "24.22.3", binary: path.join(work, "bin", "node") },
+      traefik: { version: "3.7.9", binary: path.join(work, "bin", "traefik") },
+      openobserve: { version: "0.14.7", binary: path.join(work, "bin", "openobserve") },
     });
     server = await serveInChild(mirror.dir);
     await mkdir(path.join(work, "site"));
@@ -66,7 +73,7 @@ describe("np artifacts fetch --dir", () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it("writes every binary the inventory needs, with SHA256SUMS and .sig, usable as `source: dir`", async () => {
+  it("writes every binary the inventory's components need, with checksums and signatures, usable as `source: dir`", async () => {
     const r = runNp(["artifacts", "fetch", "--dir", "out"], { cwd: path.join(work, "site"), env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -81,6 +88,10 @@ describe("np artifacts fetch --dir", () => {
       "node/24.22.3/SHASUMS256.txt",
       "node/24.22.3/SHASUMS256.txt.sig",
       "node/24.22.3/node-v24.22.3-linux-x64.tar.gz",
+      "traefik/3.7.9/traefik_v3.7.9_checksums.txt",
+      "traefik/3.7.9/traefik_v3.7.9_linux_amd64.tar.gz",
+      "openobserve/0.14.7/openobserve-v0.14.7-linux-amd64.tar.gz",
+      "openobserve/0.14.7/openobserve-v0.14.7-linux-amd64.tar.gz.sha256sum",
     ];
     for (const f of expected) {
       expect(r.stdout).toContain(path.join(out, f));
@@ -97,7 +108,14 @@ describe("np artifacts fetch --dir", () => {
     expect(await readFile(again[0]?.binaryPath ?? "", "utf8")).toMatch(/\bVERSION = "1\.10\.5";/);
   });
 
-  it("--arch and --json: lists the files as data", () => {
+  it("--arch and --json: lists the files as data", async () => {
+    // OpenObserve has one checksums file per archive: make arm64's differ from amd64's, as real releases do.
+    const oo = path.join(mirror.dir, "openobserve", "0.14.7", "openobserve-v0.14.7-linux-arm64.tar.gz");
+    const arm = tarGz([
+      { name: "openobserve", data: new TextEncoder().encode("#!/bin/sh\necho arm64\n"), mode: 0o755 },
+    ]);
+    await writeFile(oo, arm);
+    await writeFile(`${oo}.sha256sum`, `${createHash("sha256").update(arm).digest("hex")}\n`);
     const r = runNp(["artifacts", "fetch", "--dir", "out2", "--arch", "arm64,amd64", "--json"], {
       cwd: path.join(work, "site"),
       env,
@@ -121,6 +139,13 @@ describe("np artifacts fetch --dir", () => {
       "nomad/1.10.5/nomad_1.10.5_SHA256SUMS.sig",
       "nomad/1.10.5/nomad_1.10.5_linux_amd64.zip",
       "nomad/1.10.5/nomad_1.10.5_linux_arm64.zip",
+      "openobserve/0.14.7/openobserve-v0.14.7-linux-amd64.tar.gz",
+      "openobserve/0.14.7/openobserve-v0.14.7-linux-amd64.tar.gz.sha256sum",
+      "openobserve/0.14.7/openobserve-v0.14.7-linux-arm64.tar.gz",
+      "openobserve/0.14.7/openobserve-v0.14.7-linux-arm64.tar.gz.sha256sum",
+      "traefik/3.7.9/traefik_v3.7.9_checksums.txt",
+      "traefik/3.7.9/traefik_v3.7.9_linux_amd64.tar.gz",
+      "traefik/3.7.9/traefik_v3.7.9_linux_arm64.tar.gz",
     ]);
     expect(data.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256) && f.size > 0)).toBe(true);
   });

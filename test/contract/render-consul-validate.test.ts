@@ -7,16 +7,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { desiredFiles, hclString } from "../../src/render/index.js";
-import { type ClusterSecrets, loadOrCreateSecrets } from "../../src/secrets/index.js";
+import { secretsFor } from "../../src/components/index.js";
+import { hclString } from "../../src/render/index.js";
+import { SecretStore, type SecretValues } from "../../src/secrets/index.js";
 import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
-import { host, inventory } from "../unit/render-fixtures.js";
+import { desiredFiles, host, inventory, SECRETS } from "../unit/render-fixtures.js";
 
 const run = promisify(execFile);
 const FETCH = fileURLToPath(new URL("../tools/fetch-consul.sh", import.meta.url));
 
 let work: string;
-let secrets: ClusterSecrets;
+let secrets: SecretValues;
 let missing: string | null = null;
 
 /** `consul validate DIR` of a config dir holding only `text`: exit code and all output. */
@@ -66,7 +67,7 @@ beforeAll(async () => {
   missing = consulMissing();
   work = await mkdtemp(path.join(tmpdir(), "np-consul-validate-"));
   // Real keys as np generates them: `consul validate` decodes `encrypt` and refuses a bad key.
-  secrets = await loadOrCreateSecrets(path.join(work, ".np"));
+  secrets = await new SecretStore(path.join(work, ".np")).load(secretsFor(cluster("1.8.7")));
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -103,7 +104,12 @@ describe("rendered consul.hcl against the real Consul 1.8.7", () => {
   it("rejects a gossip key that is not base64 (1.8.7 checks only that; np's keys are 32 bytes)", async (ctx) => {
     if (missing) return ctx.skip(missing);
     const client = consulConfigs("1.8.7").find(([name]) => name === "client-1")?.[1] ?? "";
-    const r = await validate(client.replace(secrets.consulGossipKey, `!${secrets.consulGossipKey.slice(1)}`));
+    const r = await validate(
+      client.replace(
+        secrets.get("consul-gossip").reveal(),
+        `!${secrets.get("consul-gossip").reveal().slice(1)}`,
+      ),
+    );
     expect(r.ok).toBe(false);
     expect(r.output).toMatch(/encrypt has invalid key/);
   });
@@ -127,5 +133,30 @@ describe("rendered consul.hcl against the real Consul 1.8.7", () => {
       expect(r.ok, value).toBe(false);
       expect(r.output, value).toContain(`Couldn't load metadata pair ('bad key', '${value}')`);
     }
+  });
+});
+
+describe("every file np puts in Consul's config folder", () => {
+  it("passes consul validate together, on every host (service definitions of Traefik and OpenObserve included)", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const inv = cluster("1.8.7");
+    const seen = new Set<string>();
+    for (const h of inv.hosts) {
+      const files = desiredFiles(inv, h, SECRETS).filter((f) => f.path.startsWith("/etc/consul.d/"));
+      const dir = await mkdtemp(path.join(work, `dir-${h.name}-`));
+      for (const f of files) {
+        await writeFile(path.join(dir, path.basename(f.path)), f.content);
+        seen.add(path.basename(f.path));
+      }
+      const r = await run(consulBinary, ["validate", dir]).then(
+        (x) => ({ ok: true, output: x.stdout + x.stderr }),
+        (e: { stdout?: string; stderr?: string }) => ({
+          ok: false,
+          output: `${e.stdout ?? ""}${e.stderr ?? ""}`,
+        }),
+      );
+      expect(r, `${h.name}: ${files.map((f) => f.path).join(", ")}`).toMatchObject({ ok: true });
+    }
+    expect([...seen].sort()).toEqual(["consul.hcl", "openobserve.json", "traefik.json"]);
   });
 });

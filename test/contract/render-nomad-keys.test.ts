@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { desiredFiles } from "../../src/render/index.js";
-import { cluster, host, inventory, parseHcl, SECRETS } from "../unit/render-fixtures.js";
+import { cluster, desiredFiles, host, inventory, parseHcl, SECRETS } from "../unit/render-fixtures.js";
 
 /**
  * The keys Nomad 1.10.5's agent config accepts, extracted from its Go structs: a verbatim copy of the shared

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { desiredFiles } from "../../src/render/index.js";
-import { cluster, hostOf, SECRETS } from "../unit/render-fixtures.js";
+import { cluster, desiredFiles, hostOf, SECRETS } from "../unit/render-fixtures.js";
 
 /** A systemd unit file as sections → directive → values (a directive may repeat). Comments and blanks dropped. */
 function parseUnit(text: string): Map<string, Map<string, string[]>> {
@@ -16,7 +15,7 @@ function parseUnit(text: string): Map<string, Map<string, string[]>> {
       sections.set(header[1], current);
       continue;
     }
-    const directive = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(line);
+    const directive = /^([A-Za-z][A-Za-z0-9-]*)=(.*)$/.exec(line);
     if (!directive?.[1] || directive[2] === undefined)
       throw new Error(`line ${i + 1}: not a directive: ${raw}`);
     if (!current) throw new Error(`line ${i + 1}: directive outside a section`);

@@ -600,6 +600,33 @@ export class Agent {
     for (const m of this.members.values()) if (`${m.tags.rpc_addr}:${m.tags.port}` === addr) return m;
     return undefined;
   }
+  /**
+   * Autopilot's cleanup_dead_servers (on by default): the leader removes peers whose member has failed, as long as
+   * no more than half of the peers are dead (consul/agent/consul/autopilot pruneDeadServers + canRemoveServers:
+   * `deadServers > peers/2` refuses; raft-autopilot in Nomad keeps the same rule). Only a member gossip knows and
+   * has marked failed counts: the double keeps no serf snapshot, so after a restart a peer not heard from yet is
+   * unknown, not dead.
+   */
+  pruneDeadServers() {
+    if (!this.cfg.cleanupDeadServers) return;
+    const dead = [...this.peers.keys()].filter((addr) => {
+      if (addr === this.rpcAddr) return false;
+      const m = this.memberByRpc(addr);
+      return m !== undefined && this.memberStatus(m) === "failed";
+    });
+    if (dead.length === 0 || dead.length > Math.floor(this.peers.size / 2)) return;
+    for (const addr of dead) {
+      const p = this.peers.get(addr);
+      log("INFO", "nomad.autopilot", "Attempting removal of failed server node", {
+        name: p?.name,
+        address: addr,
+      });
+      this.peers.delete(addr);
+    }
+    this.peersIndex++;
+    this.saveRaft();
+  }
+
   isAlive(rpcAddr) {
     const m = this.memberByRpc(rpcAddr);
     return !!m && this.memberStatus(m) === "alive";
@@ -811,6 +838,7 @@ export class Agent {
         this.peersIndex++;
         this.saveRaft();
       }
+      this.pruneDeadServers();
     }
     if (this.peers.size) {
       for (const m of servers) {

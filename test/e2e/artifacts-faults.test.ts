@@ -7,7 +7,6 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import {
   canRunSandbox,
@@ -16,7 +15,8 @@ import {
   startSandbox,
   type TestSandbox,
 } from "../helpers/sandbox.js";
-import { buildMirror, NOMAD_DOUBLE, REAL_CONSUL } from "../tools/build-mirror.ts";
+import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
+import { REAL_CONSUL } from "../tools/build-mirror.ts";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -75,16 +75,12 @@ describe.skipIf(skipReason !== null)(
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 3, subnet: SUBNET });
-      for (const n of ["node1", "node2"]) installNodeRuntime(addr(n), sbx.keyFile);
-      const built = await buildMirror(path.join(work, "mirror"), {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
-      });
+      const built = await buildStackMirror(path.join(work, "mirror"));
       mirror = await serveMirror(built.dir);
       const inventory = {
         cluster: { name: "art", single_server: true },
         ssh: { user: "root", key: sbx.keyFile },
-        versions: { consul: "1.8.7", nomad: "1.10.5" },
+        versions: STACK_VERSIONS,
         artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
         hosts: [
           { name: "node1", address: addr("node1"), roles: ["server", "client", "edge"] },
@@ -157,17 +153,57 @@ describe.skipIf(skipReason !== null)(
       });
     }
 
-    it("a full /tmp is named with the size np stages; no partial file is left", async () => {
+    /**
+     * Fills `mount` on node2 while np uploads to it, after preflight has passed: a watcher waits for np's staged
+     * file in /tmp, freezes the SFTP server writing it, fills the folder's filesystem (fallocate, leaving 64 kB),
+     * and lets the SFTP server go on. Resolves once the disk is full.
+     */
+    const fillDuringUpload = (mount: string) => {
+      const watcher = spawn("ssh", [
+        ...opensshOptions(sbx.keyFile),
+        `root@${addr("node2")}`,
+        "--",
+        `while :; do set -- /tmp/.np-upload-*; [ -e "$1" ] && break; done
+         pid=$(grep -lzxE '(.*/)?sftp-serve[r]' /proc/[0-9]*/cmdline | head -1 | cut -d/ -f3)
+         kill -STOP "$pid"
+         fallocate -l $(( $(df -k --output=avail ${mount} | tail -1) - 64 ))k ${mount}/.np-test-fill
+         kill -CONT "$pid"; echo filled`,
+      ]);
+      return new Promise<void>((resolve, reject) => {
+        let out = "";
+        watcher.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes("filled")) resolve();
+        });
+        setTimeout(() => reject(new Error(`node2: ${mount} was not filled within 120 s: ${out}`)), 120_000);
+      }).finally(() => watcher.kill());
+    };
+
+    it("preflight refuses a host whose /tmp cannot hold what np stages, naming it (exit 3, nothing changed)", async () => {
       dropConsulOnNode2();
       sh("node2", "mount -t tmpfs -o size=8m tmpfs /tmp");
       try {
         const r = await np(["up"]);
+        expect(r.code, r.stdout + r.stderr).toBe(3);
+        expect(r.stdout + r.stderr).toMatch(/node2 \(.*\): only \d+ MB free in \/tmp/);
+        expect(sh("node2", `test -e ${CONSUL_BIN} && echo present || echo absent`)).toBe("absent");
+      } finally {
+        sh("node2", "umount /tmp");
+      }
+    });
+
+    it("a /tmp that fills up during the upload is named with the size np stages; no partial file is left", async () => {
+      dropConsulOnNode2();
+      sh("node2", "mount -t tmpfs -o size=600m tmpfs /tmp");
+      try {
+        const [r] = await Promise.all([np(["up"]), fillDuringUpload("/tmp")]);
         show("full /tmp", r.stderr);
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(
           /node2: no space left in \/tmp \(staging \d+\.\d MB for \/usr\/local\/bin\/consul\)/,
         );
         expect(r.stderr).toContain("free space in /tmp on node2");
+        sh("node2", "rm -f /tmp/.np-test-fill");
         expect(leftovers()).toBe("");
         expect(sh("node2", "df -k --output=used /tmp | tail -1").trim()).toBe("0");
         expect(sh("node2", `test -e ${CONSUL_BIN} && echo present || echo absent`)).toBe("absent");
@@ -176,15 +212,17 @@ describe.skipIf(skipReason !== null)(
       }
     });
 
-    it("a full /usr/local/bin is named with the size np unpacks; no partial or staged file is left", async () => {
-      sh("node2", "mount -t tmpfs -o size=8m tmpfs /usr/local/bin");
+    it("a /usr/local/bin that fills up is named with the size np unpacks; no partial or staged file is left", async () => {
+      dropConsulOnNode2();
+      sh("node2", "mount -t tmpfs -o size=1100m tmpfs /usr/local/bin");
       try {
-        const r = await np(["up"]);
+        const [r] = await Promise.all([np(["up"]), fillDuringUpload("/usr/local/bin")]);
         show("full /usr/local/bin", r.stderr);
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(
           /node2: no space left in \/usr\/local\/bin \(installing 64\.8 MB for \/usr\/local\/bin\/consul\)/,
         );
+        sh("node2", "rm -f /usr/local/bin/.np-test-fill");
         expect(leftovers()).toBe("");
         expect(sh("node2", "df -k --output=used /usr/local/bin | tail -1").trim()).toBe("0");
       } finally {

@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { nodeCgroupDirs } from "../../src/sandbox/cgroups.js";
+import { baseRootDir } from "../../src/sandbox/paths.js";
 import { runNp } from "../helpers/run-np.js";
 import { canRunSandbox, npSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
@@ -21,6 +23,36 @@ function readOr(file: string, fallback: string): string {
   } catch {
     return fallback;
   }
+}
+
+/**
+ * Every process of this sandbox in the host's process table, zombies included: its nspawns (by their argv, which
+ * names the machines) and everything in its nodes' cgroups.
+ */
+function sandboxProcesses(): { pid: number; state: string; what: string }[] {
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .flatMap((pid) => {
+      const argv = readOr(`/proc/${pid}/cmdline`, "").split("\0").join(" ");
+      const cgroups = readOr(`/proc/${pid}/cgroup`, "");
+      const state = /^State:\s+(\S)/m.exec(readOr(`/proc/${pid}/status`, ""))?.[1] ?? "?";
+      if (argv.includes(`--machine ${NAME}-node`) || cgroups.includes(`/np-sandbox/${NAME}-node`))
+        return [{ pid: Number(pid), state, what: argv || readOr(`/proc/${pid}/comm`, "").trim() }];
+      return [];
+    });
+}
+
+/** The container's init of a node, as the host sees it (PID 1 of the node's PID namespace). */
+function initPid(machine: string): number {
+  const pid = readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .find((p) => {
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readOr(`/proc/${p}/status`, ""))?.[1]?.split(/\s+/) ?? [];
+      return (
+        nspid.length > 1 && nspid.at(-1) === "1" && readOr(`/proc/${p}/cgroup`, "").includes(`/${machine}/`)
+      );
+    });
+  return Number(pid);
 }
 
 /** PIDs of live (not zombie) systemd-nspawn processes booting a root of this sandbox, read from /proc. */
@@ -107,12 +139,41 @@ describe.skipIf(skipReason !== null)(
       });
     });
 
-    it("boots real systemd as PID 1 on every node, and the system comes up", () => {
+    it("boots real systemd as PID 1 on every node, and the system comes up with no failed unit", () => {
+      expect(sbx.upOutput).not.toMatch(/degraded|warning/);
       for (const n of sbx.nodes) {
         expect(onNode(n.name, ["cat", "/proc/1/comm"])).toBe("systemd");
+        const failed = ssh(n.address, ["systemctl", "--failed", "--no-legend", "--plain"]).stdout.trim();
+        expect(failed, `${n.name}: failed units`).toBe("");
         const state = ssh(n.address, ["systemctl", "is-system-running"]).stdout.trim();
-        expect(["running", "degraded"], `${n.name}: ${state}`).toContain(state);
+        expect(state, n.name).toBe("running");
       }
+    });
+
+    it("gives every node cgroups of its own, so no two nodes' systemd manage the same unit cgroups", () => {
+      // Sharing them made nodes booted together fail early units ("Failed at step CGROUP", degraded).
+      const paths = sbx.nodes.map((n) => {
+        const pid = initPid(`${NAME}-${n.name}`);
+        expect(pid, `${n.name}: init found on the host`).toBeGreaterThan(1);
+        const cgroup = readOr(`/proc/${pid}/cgroup`, "");
+        expect(cgroup).toMatch(new RegExp(`^0::/np-sandbox/${NAME}-${n.name}/payload/init\\.scope$`, "m"));
+        return cgroup;
+      });
+      expect(new Set(paths).size).toBe(sbx.nodes.length);
+    });
+
+    it("passes np check on the fresh nodes with no warning (node3 is small, so it is refused)", () => {
+      const r = runNp(["check", "-i", sbx.inventoryFile, "--json"], { timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(3);
+      const report = JSON.parse(r.stdout) as {
+        hosts: { name: string; ok: boolean; warnings: string[]; problems: string[] }[];
+      };
+      expect(report.hosts.map((h) => [h.name, h.ok])).toEqual([
+        ["node1", true],
+        ["node2", true],
+        ["node3", false],
+      ]);
+      for (const h of report.hosts) expect(h.warnings, h.name).toEqual([]);
     });
 
     it("makes only the small node report 1 CPU and 128 MB of RAM", () => {
@@ -159,9 +220,10 @@ describe.skipIf(skipReason !== null)(
       expect(json.nodes.map((n: { running: boolean }) => n.running)).toEqual([true, true, true]);
     });
 
-    it("keeps running nodes on a second up, which is fast", () => {
+    it("keeps running nodes on a second up, which is fast, and the sections a user added to the inventory", () => {
       const before = liveNspawnPids();
       expect(before).toHaveLength(3);
+      appendFileSync(sbx.inventoryFile, "# pinned by hand\nversions:\n  consul: 1.8.7\n");
       const started = Date.now();
       const up = npSandbox([
         "up",
@@ -180,16 +242,76 @@ describe.skipIf(skipReason !== null)(
       expect(up.stdout).toMatch(/^node1: already running/m);
       expect(liveNspawnPids()).toEqual(before);
       expect(onNode("node3", ["nproc"])).toBe("1");
+      expect(up.stdout).toContain(`inventory written to ${sbx.inventoryFile} (kept its versions section)`);
+      const text = readFileSync(sbx.inventoryFile, "utf8");
+      expect(text).toContain("# pinned by hand\nversions:\n  consul: 1.8.7\n");
+      expect(parse(text).hosts).toHaveLength(3);
     });
 
-    it("down stops every node and leaves no process, mount or bridge behind, but keeps the base root", () => {
+    it("revives nodes that run but do not answer: one with its network down, one with sshd stopped and masked", () => {
+      // Broken from inside, as a user (or a test) would, a second after ssh has returned (stopping sshd ends the
+      // session that stops it).
+      const later = (command: string) => ["sh", "-c", `(sleep 1; ${command}) >/dev/null 2>&1 &`];
+      onNode("node1", later("ip link set host0 down"));
+      onNode("node2", later("systemctl mask --now ssh.service"));
+      const answers = (name: string) =>
+        sshToNode(node(name).address, ["true"], { keyFile: sbx.keyFile, timeoutMs: 15_000 }).code === 0;
+      const deadline = Date.now() + 20_000;
+      while ((answers("node1") || answers("node2")) && Date.now() < deadline) spawnSync("sleep", ["1"]);
+      expect(answers("node1"), "node1 still answers").toBe(false);
+      expect(answers("node2"), "node2 still answers").toBe(false);
+      const before = liveNspawnPids();
+
+      const started = Date.now();
+      const up = npSandbox(
+        ["up", "--name", NAME, "--subnet", SUBNET, "--small", "node3", "--out", sbx.inventoryFile],
+        120_000,
+      );
+      console.log(`np sandbox up on two hung nodes (${Date.now() - started} ms):\n${up.stdout}${up.stderr}`);
+      for (const n of ["node1", "node2"]) {
+        expect(up.stdout).toMatch(
+          new RegExp(
+            `^${n}: running, but sshd at ${node(n).address.replace(/\./g, "\\.")}:22 did not answer within 10s \\(.+\\): restarting the node$`,
+            "m",
+          ),
+        );
+        expect(up.stdout).toMatch(new RegExp(`^${n}: (powered off|did not power off in time: killed)$`, "m"));
+        expect(up.stdout).toMatch(new RegExp(`^${n}: ready: sshd answers`, "m"));
+        expect(onNode(n, ["hostname"])).toBe(n);
+      }
+      expect(up.stdout).toMatch(/^node3: already running/m);
+      expect(onNode("node2", ["systemctl", "is-enabled", "ssh.service"])).toBe("enabled");
+      const after = liveNspawnPids();
+      expect(after).toHaveLength(3);
+      expect(after.filter((p) => before.includes(p))).toHaveLength(1);
+    });
+
+    it("brings small nodes back to full size on an up without --small", () => {
+      const up = npSandbox(["up", "--name", NAME, "--out", sbx.inventoryFile], 120_000);
+      expect(up.stdout).toMatch(/^node3: settings changed: restarting$/m);
+      expect(up.stdout).toMatch(/^node1: already running/m);
+      expect(onNode("node3", ["nproc"])).not.toBe("1");
+      expect(onNode("node3", ["grep", "^MemTotal:", "/proc/meminfo"])).not.toMatch(/\b131072 kB/);
+      expect(readFileSync(sbx.inventoryFile, "utf8")).not.toContain("Small nodes");
+    });
+
+    it("down returns once every process of the nodes is gone, and leaves no mount, cgroup or bridge behind", async () => {
+      const before = sandboxProcesses();
+      expect(before.filter((p) => p.what.includes("systemd-nspawn"))).toHaveLength(3);
       const r = runNp(["sandbox", "down", "--name", NAME]);
       expect(r.code, r.stderr).toBe(0);
+      // Right after down returns: not even a zombie (exited, not yet reaped by the host's PID 1) is left.
+      expect(sandboxProcesses()).toEqual([]);
+      const zombies = before.filter((p) => /^State:\s+[ZX]/m.test(readOr(`/proc/${p.pid}/status`, "")));
+      expect(zombies).toEqual([]);
       expect(liveNspawnPids()).toEqual([]);
+      for (const n of sbx.nodes)
+        for (const dir of await nodeCgroupDirs(`${NAME}-${n.name}`))
+          expect(existsSync(dir), `cgroup ${dir}`).toBe(false);
       expect(readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(STATE_DIR);
       expect(spawnSync("ip", ["link", "show", BRIDGE]).status).not.toBe(0);
       expect(existsSync(STATE_DIR)).toBe(false);
-      expect(existsSync("/var/lib/np/sandbox/base-bookworm/etc/os-release")).toBe(true);
+      expect(existsSync(path.join(baseRootDir(), "etc/os-release"))).toBe(true);
     });
   },
 );

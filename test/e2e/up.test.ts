@@ -5,10 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildMirror, NOMAD_DOUBLE, REAL_CONSUL } from "../tools/build-mirror.ts";
+import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -54,7 +53,7 @@ describe.skipIf(skipReason !== null)(
     const inventory = (hosts: Inv["hosts"], artifacts: Record<string, unknown>) => ({
       cluster: { name: "e2e", datacenter: "dc1" },
       ssh: { user: "root", key: sbx.keyFile },
-      versions: { consul: "1.8.7", nomad: "1.10.5" },
+      versions: STACK_VERSIONS,
       artifacts,
       hosts,
     });
@@ -71,11 +70,7 @@ describe.skipIf(skipReason !== null)(
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
       sbx = await startSandbox({ name: NAME, nodes: 6, subnet: SUBNET });
-      for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
-      const built = await buildMirror(path.join(work, "mirror"), {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
-      });
+      const built = await buildStackMirror(path.join(work, "mirror"));
       keyPath = built.keyPath;
       mirror = await serveMirror(built.dir);
       writeInv(
@@ -115,7 +110,9 @@ describe.skipIf(skipReason !== null)(
         expect.objectContaining({ host: "node1", kind: "file", target: "/etc/nomad.d/nomad.hcl" }),
       );
       for (const n of five)
-        expect(sh(n, "ls /usr/local/bin; ls /etc/consul.d 2>/dev/null | wc -l")).toBe("node\n0");
+        expect(
+          sh(n, "find /usr/local/bin /usr/local/lib/np /etc/consul.d -mindepth 1 2>/dev/null | wc -l"),
+        ).toBe("0");
     });
 
     it("np up forms a real 3-server Consul quorum and the Nomad servers' quorum", async () => {
@@ -152,7 +149,9 @@ describe.skipIf(skipReason !== null)(
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^Consul: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
       expect(r.stdout).toMatch(/^Nomad: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
-      expect(r.stdout).toMatch(/^node4\s+client,edge\s+alive 1\.8\.7\s+ready 1\.10\.5$/m);
+      expect(r.stdout).toMatch(
+        /^node4\s+client,edge\s+alive 1\.8\.7\s+ready 1\.10\.5\s+traefik passing, np-agent passing$/m,
+      );
       const json = JSON.parse((await np(["status", "--json"])).stdout) as {
         healthy: boolean;
         consul: { failureTolerance: number };
@@ -177,9 +176,7 @@ describe.skipIf(skipReason !== null)(
 
     it("refuses a tampered artifact before installing anything", async () => {
       const dir = path.join(work, "tampered");
-      const built = await buildMirror(dir, {
-        consulBinary: REAL_CONSUL,
-        nomadDouble: NOMAD_DOUBLE,
+      const built = await buildStackMirror(dir, {
         versions: { nomad: "1.10.6" },
       });
       appendFileSync(path.join(dir, "nomad", "1.10.6", "nomad_1.10.6_linux_amd64.zip"), "tampered");
@@ -231,6 +228,17 @@ describe.skipIf(skipReason !== null)(
       expect(r.stdout).toMatch(/^Consul: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
     }, 240_000);
 
+    it("np status compares with the inventory: a host that never joined makes the cluster degraded", async () => {
+      const inv = readInv();
+      inv.hosts.push({ name: "node6", address: addr("node6"), roles: ["client"] });
+      const file = path.join(work, "with-node6.yaml");
+      writeInv(inv, file);
+      const r = await np(["status"], file);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/node6: not a Consul member/);
+      expect(r.stderr).toMatch(/node6: not a Nomad client/);
+    });
+
     it("a host added to the inventory joins on the next np up; the others are untouched", async () => {
       const before = five.map(fingerprint);
       const inv = readInv();
@@ -248,20 +256,8 @@ describe.skipIf(skipReason !== null)(
       expect(nodes.find((n) => n.Name === "node6")?.Status).toBe("ready");
     });
 
-    it("an interrupted np up is finished by the next one", async () => {
-      const pidBefore = sh("node4", "systemctl show -p MainPID --value nomad.service");
-      const inv = readInv();
-      const node4 = inv.hosts.find((h) => h.name === "node4");
-      if (node4) node4.meta = { rack: "r7" };
-      writeInv(inv);
-      // np plan shows the change with a short diff, and only on node4.
-      const plan = await np(["plan"]);
-      expect(plan.code, plan.stderr).toBe(0);
-      expect(plan.stdout).toMatch(/^node4:\n\s+file\s+\/etc\/nomad\.d\/nomad\.hcl: update$/m);
-      expect(plan.stdout).toMatch(/^\s+\+ .*r7/m);
-      expect(plan.stdout).toMatch(/restart nomad/);
-      expect(plan.stdout).not.toMatch(/^node[1235]:/m);
-      // Interrupt np right after it announced the config change on node4.
+    /** Starts `np up` and stops it with `signal` as soon as its output mentions `trigger`. */
+    const interruptUp = async (signal: NodeJS.Signals, trigger: string) => {
       const child: ChildProcess = spawn(process.execPath, [npBin, "up", "-i", invFile], {
         env: { ...process.env, NO_COLOR: "1" },
       });
@@ -273,68 +269,199 @@ describe.skipIf(skipReason !== null)(
       const code = await new Promise<number | null>((resolve) => {
         child.stdout?.on("data", (c: Buffer) => {
           out += c.toString();
-          if (out.includes("/etc/nomad.d/nomad.hcl")) child.kill("SIGINT");
+          if (out.includes(trigger)) child.kill(signal);
         });
         child.on("exit", (c) => resolve(c));
       });
-      expect(out).toContain("/etc/nomad.d/nomad.hcl");
-      expect(code).toBe(1);
-      expect(err).toMatch(/interrupted: remote commands were stopped and connections closed/);
+      return { code, out, err };
+    };
+    const setMeta = (name: string, meta: Record<string, string>) => {
+      const inv = readInv();
+      const h = inv.hosts.find((x) => x.name === name);
+      if (h) h.meta = meta;
+      writeInv(inv);
+    };
+
+    it("an interrupted np up (Ctrl-C) records the restart it owes on the host, and the next run pays it", async () => {
+      const pidBefore = sh("node4", "systemctl show -p MainPID --value nomad.service");
+      setMeta("node4", { rack: "r7" });
+      // np plan shows the change with a short diff, and only on node4.
+      const plan = await np(["plan"]);
+      expect(plan.code, plan.stderr).toBe(0);
+      expect(plan.stdout).toMatch(/^node4:\n\s+file\s+\/etc\/nomad\.d\/nomad\.hcl: update$/m);
+      expect(plan.stdout).toMatch(/^\s+\+ .*r7/m);
+      expect(plan.stdout).toMatch(/restart nomad/);
+      expect(plan.stdout).not.toMatch(/^node[1235]:/m);
+      const run = await interruptUp("SIGINT", "/etc/nomad.d/nomad.hcl");
+      expect(run.out).toContain("/etc/nomad.d/nomad.hcl");
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(/interrupted: remote commands were stopped and connections closed/);
+      // On the node: the restart np owes is recorded, and nomad still runs its old process.
+      expect(sh("node4", "ls /var/lib/np/restart-pending")).toBe("nomad");
+      expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).toBe(pidBefore);
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      // The interrupted run's lock (its process is gone) is taken over, with a warning.
-      expect(r.stderr).toMatch(/taking over the lock of an interrupted run/);
       expect(sh("node4", "grep -c r7 /etc/nomad.d/nomad.hcl")).toBe("1");
       expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).not.toBe(pidBefore);
+      expect(sh("node4", "ls /var/lib/np/restart-pending | wc -l")).toBe("0");
       const again = await np(["up"]);
       expect(again.stdout).toMatch(/is up to date: nothing changed/);
     });
 
-    it("repairs drifted server configs, restarting the servers one at a time behind a healthy quorum", async () => {
+    it("a killed np up (SIGKILL: no clean-up at all) leaves no lock behind and the next run converges", async () => {
+      const pidBefore = sh("node4", "systemctl show -p MainPID --value nomad.service");
+      setMeta("node4", { rack: "r8" });
+      const run = await interruptUp("SIGKILL", "/etc/nomad.d/nomad.hcl");
+      expect(run.code).toBe(null);
+      expect(sh("node4", "ls /var/lib/np/restart-pending")).toBe("nomad");
+      // The lock's holder process on the servers died with np's SSH channels.
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/locked/);
+      expect(sh("node4", "grep -c r8 /etc/nomad.d/nomad.hcl")).toBe("1");
+      expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).not.toBe(pidBefore);
+      expect(sh("node4", "ls /var/lib/np/restart-pending | wc -l")).toBe("0");
+    });
+
+    it("a host whose network is cut mid-run is named, np exits 1 in bounded time, and the next run converges", async () => {
+      setMeta("node5", { rack: "r9" });
+      const started = Date.now();
+      const child: ChildProcess = spawn(process.execPath, [npBin, "up", "-i", invFile], {
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      let out = "";
+      let err = "";
+      let cut = false;
+      child.stderr?.on("data", (c: Buffer) => {
+        err += c.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => {
+        child.stdout?.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (!cut && out.includes("node5: file /etc/nomad.d/nomad.hcl")) {
+            cut = true;
+            // Cut node5's network for 60 s, a moment from now (the ssh session that schedules it returns first).
+            onNode("node5", [
+              "sh",
+              "-c",
+              "nohup sh -c 'sleep 0.3; ip link set host0 down; sleep 60; ip link set host0 up' >/dev/null 2>&1 &",
+            ]);
+          }
+        });
+        child.on("exit", (c) => resolve(c));
+      });
+      const took = Date.now() - started;
+      expect(cut, out).toBe(true);
+      expect(code, out + err).toBe(1);
+      expect(err).toMatch(/node5: connection lost/);
+      expect(err).not.toMatch(/internal error/);
+      expect(took).toBeLessThan(120_000);
+      // The network comes back by itself; the next run converges.
+      for (let i = 0; i < 90 && onNode("node5", ["true"]).code !== 0; i++)
+        await new Promise((res) => setTimeout(res, 1000));
+      const again = await np(["up"]);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(sh("node5", "grep -c r9 /etc/nomad.d/nomad.hcl")).toBe("1");
+    }, 300_000);
+
+    it("repairs drifted server configs, restarting a server only once the previous one is healthy again", async () => {
       const servers = ["node1", "node2", "node3"];
       const pids = servers.map((n) => sh(n, "systemctl show -p MainPID --value consul.service"));
       for (const n of servers) sh(n, "echo '# edited by hand' >> /etc/consul.d/consul.hcl");
+      // Autopilot, sampled every 200 ms from node4 (a client, not restarted) while np runs: its own record of
+      // which servers were healthy, independent of np.
+      sh(
+        "node4",
+        "rm -f /tmp/ap.log; nohup sh -c 'while :; do curl -s -m 1 http://127.0.0.1:8500/v1/operator/autopilot/health; echo; sleep 0.2; done' >/tmp/ap.log 2>/dev/null & echo $! > /tmp/ap.pid",
+      );
       const r = await np(["up"]);
+      sh("node4", "kill $(cat /tmp/ap.pid)");
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      // Each restart is followed by a health gate before the next server restarts.
       const events = [
         ...r.stdout.matchAll(/^(node[123]): (restarting consul|consul restarted; waiting)/gm),
       ].map((m) => `${m[1]} ${m[2]}`);
       expect(events).toHaveLength(6);
-      for (let i = 0; i < 6; i += 2) {
-        expect(events[i]).toMatch(/restarting consul/);
-        expect(events[i + 1]).toMatch(/consul restarted; waiting/);
-        expect(events[i]?.split(" ")[0]).toBe(events[i + 1]?.split(" ")[0]);
-      }
       for (const [i, n] of servers.entries()) {
         expect(sh(n, "grep -c 'edited by hand' /etc/consul.d/consul.hcl || true")).toBe("0");
         expect(sh(n, "systemctl show -p MainPID --value consul.service")).not.toBe(pids[i]);
       }
+      const samples = sh("node4", "cat /tmp/ap.log")
+        .split("\n")
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as { Servers: { Name: string; Healthy: boolean }[] | null }];
+          } catch {
+            return [];
+          }
+        })
+        .filter((s) => s.Servers);
+      expect(samples.length).toBeGreaterThan(20);
+      const sick = samples.map((s) => (s.Servers ?? []).filter((x) => !x.Healthy).map((x) => x.Name));
+      // Every server was seen down once (the gate waits for that), and never two at once: a gate that returned
+      // before the restarted server was back would stop the next while the previous was still unhealthy.
+      for (const n of servers)
+        expect(
+          sick.some((names) => names.includes(n)),
+          n,
+        ).toBe(true);
+      expect(sick.filter((names) => names.length > 1)).toEqual([]);
       expect((await np(["status"])).code).toBe(0);
     });
 
-    it("refuses to run while another np holds the lock, and np unlock releases it", async () => {
+    it("refuses to run while another run holds the lock on a majority, and np unlock --yes ends that hold", async () => {
       const holder = JSON.stringify({
         by: "ops@elsewhere",
         pid: 4242,
         command: "np up",
         since: "2026-01-01T00:00:00.000Z",
       });
-      sh("node1", `mkdir -p /var/lib/np/lock && printf '%s\\n' '${holder}' > /var/lib/np/lock/holder`);
+      // Another run's hold, exactly as np takes it: flock on the lock file, held by a process on two servers.
+      for (const n of ["node1", "node2"]) {
+        sh(
+          n,
+          `nohup setsid sh -c 'exec 9>>/var/lib/np/cluster.lock; flock -n 9 || exit 3; printf "%s %s\\n" $$ "$1" > /var/lib/np/cluster.lock; sleep 600' sh '${holder}' >/dev/null 2>&1 & sleep 0.5`,
+        );
+      }
       const r = await np(["up"]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        /the cluster is locked by ops@elsewhere \(pid 4242, `np up`\) since 2026-01-01T00:00:00.000Z — stale/,
+        /the cluster is locked by ops@elsewhere \(pid 4242, `np up`\) since 2026-01-01T00:00:00.000Z/,
       );
       expect(r.stderr).toMatch(/np unlock/);
+      // np holds nothing after refusing: node3 is free again.
+      expect(sh("node3", "flock -n /var/lib/np/cluster.lock true && echo free")).toBe("free");
       const refused = await np(["unlock"]);
       expect(refused.code).toBe(2);
-      expect(refused.stdout).toMatch(/locked by ops@elsewhere/);
-      expect(sh("node1", "ls /var/lib/np")).toContain("lock");
+      expect(refused.stdout).toMatch(/^node1: locked by ops@elsewhere/m);
       const released = await np(["unlock", "--yes"]);
       expect(released.code, released.stderr).toBe(0);
-      expect(sh("node1", "ls /var/lib/np")).not.toContain("lock");
+      for (const n of ["node1", "node2"])
+        expect(sh(n, "flock -n /var/lib/np/cluster.lock true && echo free")).toBe("free");
       expect((await np(["up"])).code).toBe(0);
     });
+
+    it("two np up at once: exactly one takes the lock", async () => {
+      setMeta("node4", { rack: "r10" });
+      const [a, b] = await Promise.all([np(["up"]), np(["up"])]);
+      const codes = [a.code, b.code].sort();
+      expect(codes, a.stderr + b.stderr).toEqual([0, 1]);
+      expect((a.code === 1 ? a : b).stderr).toMatch(/the cluster is locked by .*np up/);
+    });
+
+    it("np up repairs a cluster whose first server is down: a replacement server joins", async () => {
+      onNode("node1", ["systemctl", "poweroff"]);
+      // The replacement: node6 (a client until now) becomes a server; node1 leaves the inventory.
+      const inv = readInv();
+      inv.hosts = inv.hosts.filter((h) => h.name !== "node1");
+      const node6 = inv.hosts.find((h) => h.name === "node6");
+      if (node6) node6.roles = ["server"];
+      writeInv(inv);
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const peers = sh("node2", "consul operator raft list-peers -http-addr=127.0.0.1:8500");
+      expect(peers).toMatch(/^node6\s/m);
+      expect(peers).not.toMatch(/^node1\s/m);
+      expect((await np(["status"])).code).toBe(0);
+    }, 600_000);
   },
 );

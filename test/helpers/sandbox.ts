@@ -121,7 +121,7 @@ export function sshToNode(
   const r = spawnSync(
     "ssh",
     [...opensshOptions(opts.keyFile), `${opts.user ?? "root"}@${address}`, "--", shellJoin(argv)],
-    { encoding: "utf8", timeout: opts.timeoutMs ?? 60_000 },
+    { encoding: "utf8", timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
   );
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }

@@ -31,8 +31,11 @@ export const NOMAD_DOUBLE = path.join(here, "..", "doubles", "nomad-double.mjs")
 /** The Traefik and OpenObserve doubles (entry files; bundled with their sibling modules by bundleDouble). */
 export const TRAEFIK_DOUBLE = path.join(here, "..", "doubles", "traefik-double.mjs");
 export const OPENOBSERVE_DOUBLE = path.join(here, "..", "doubles", "openobserve-double.mjs");
-/** The interpreter line of a bundled double; np's own runtime will be /usr/local/lib/np/node. */
-export const DEFAULT_DOUBLE_SHEBANG = "#!/usr/bin/env node";
+/**
+ * The interpreter line of a bundled double: the Node.js runtime np installs on every host for np-agent, so the
+ * doubles run on nodes that have no other Node.
+ */
+export const DEFAULT_DOUBLE_SHEBANG = "#!/usr/local/lib/np/node";
 
 export type Arch = "amd64" | "arm64";
 

@@ -2,9 +2,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultCacheDir } from "../../src/artifacts/cache.js";
 import { archOf, binaryName, locate, releaseFiles } from "../../src/artifacts/layout.js";
-import { findArtifact, requestsFor } from "../../src/artifacts/requests.js";
 import type { ArtifactsSettings, Product } from "../../src/artifacts/types.js";
-import type { HostSpec } from "../../src/inventory/index.js";
 
 const releases: ArtifactsSettings = { source: "releases", trustedKeys: [] };
 const mirror: ArtifactsSettings = {
@@ -124,57 +122,5 @@ describe("release layout per source, product and arch", () => {
     expect(defaultCacheDir({ XDG_CACHE_HOME: "rel", HOME: "/h" })).toBe(
       path.join("/h", ".cache", "np", "artifacts"),
     );
-  });
-});
-
-describe("requestsFor", () => {
-  const host = (name: string, roles: HostSpec["roles"]) => ({ name, roles }) as HostSpec;
-  const inv = {
-    hosts: [
-      host("s1", ["server"]),
-      host("s2", ["server", "client"]),
-      host("arm", ["client"]),
-      host("e", ["edge"]),
-      host("o", ["observe"]),
-    ],
-    versions: { nomad: "1.10.5", consul: "1.8.7", traefik: "3.7.9", openobserve: "0.14.7", node: "24.22.3" },
-  };
-  const arch = (name: string) => (name === "arm" ? "arm64" : "amd64");
-
-  it("consul for every host, nomad for servers and clients; one request per product and arch", () => {
-    expect(requestsFor(inv, arch)).toEqual([
-      { product: "consul", version: "1.8.7", arch: "amd64" },
-      { product: "consul", version: "1.8.7", arch: "arm64" },
-      { product: "nomad", version: "1.10.5", arch: "amd64" },
-      { product: "nomad", version: "1.10.5", arch: "arm64" },
-    ]);
-    const edgeOnly = { ...inv, hosts: [host("e", ["edge"])] };
-    expect(requestsFor(edgeOnly, arch).map((r) => r.product)).toEqual(["consul"]);
-  });
-
-  it("node (np-agent's runtime) for every host, per arch, only when included", () => {
-    expect(requestsFor(inv, arch).some((r) => r.product === "node")).toBe(false);
-    expect(requestsFor(inv, arch, { include: ["consul", "nomad", "node"] })).toEqual([
-      { product: "consul", version: "1.8.7", arch: "amd64" },
-      { product: "consul", version: "1.8.7", arch: "arm64" },
-      { product: "nomad", version: "1.10.5", arch: "amd64" },
-      { product: "nomad", version: "1.10.5", arch: "arm64" },
-      { product: "node", version: "24.22.3", arch: "amd64" },
-      { product: "node", version: "24.22.3", arch: "arm64" },
-    ]);
-    const edgeOnly = { ...inv, hosts: [host("e", ["edge"])] };
-    expect(requestsFor(edgeOnly, arch, { include: ["node"] })).toEqual([
-      { product: "node", version: "24.22.3", arch: "amd64" },
-    ]);
-  });
-
-  it("traefik for edge hosts and openobserve for the observe host only when included", () => {
-    const all = requestsFor(inv, arch, { include: ["consul", "nomad", "traefik", "openobserve"] });
-    expect(all.filter((r) => r.product === "traefik")).toEqual([
-      { product: "traefik", version: "3.7.9", arch: "amd64" },
-    ]);
-    expect(all.filter((r) => r.product === "openobserve")).toHaveLength(1);
-    expect(requestsFor(inv, arch, { include: ["traefik"] }).map((r) => r.product)).toEqual(["traefik"]);
-    expect(findArtifact(all, { product: "nomad", version: "1.10.5", arch: "arm64" })).toBeDefined();
   });
 });

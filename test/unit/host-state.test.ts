@@ -1,17 +1,21 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseHostState } from "../../src/cluster/host-state.js";
+import { parseHostState, UnreadableState } from "../../src/cluster/host-state.js";
 import { parseFacts } from "../../src/preflight/parse-facts.js";
 
 // Real output of FACTS_SCRIPT + STATE_SCRIPT on a sandbox server node after `np up` (real Consul, the Nomad double
 // as nomad.service), asked about: /etc/consul.d /etc/consul.d/consul.hcl /usr/local/bin/consul
-// /usr/local/bin/node /etc/np-missing. Recorded before the scripts marked their sections with a per-run nonce:
-// its marker lines were rewritten to carry NONCE, as the scripts now print them (the content is as recorded).
-const NONCE = "0d6f3b2a91c4e857";
+// /usr/local/bin/node /etc/np-missing.
 const sample = readFileSync(
   new URL("../fixtures/facts/facts-and-state.sandbox-node.txt", import.meta.url),
   "utf8",
 );
+
+const NONCE = "0d6f3b2a91c4e857";
+const UNITS = ["consul", "nomad"];
+/** The same capture with users listed as `name|yes|groups` (the capture predates that; the lines are real). */
+const state = sample.replace("consul:x:997:997::/var/lib/consul:/usr/sbin/nologin", "consul|yes|consul");
+const parse = (text = state) => parseHostState(text, NONCE, UNITS);
 
 describe("facts and state gathered in one round trip", () => {
   it("knows which systemd unit holds each listening port, whatever the process is called", () => {
@@ -21,12 +25,14 @@ describe("facts and state gathered in one round trip", () => {
       port: 8500,
       processes: ["consul"],
       units: ["consul.service"],
+      npComponents: [],
     });
     expect(ports.find((p) => p.port === 4646)).toEqual({
       proto: "tcp",
       port: 4646,
       processes: ["MainThread"],
       units: ["nomad.service"],
+      npComponents: [],
     });
     expect(
       ports
@@ -37,7 +43,7 @@ describe("facts and state gathered in one round trip", () => {
   });
 
   it("reads paths with mode, owner, group, sha256 and whether the sha256 came from np's cache", () => {
-    const s = parseHostState(sample, NONCE);
+    const s = parse();
     expect(s.paths.get("/etc/consul.d")).toEqual({
       kind: "dir",
       mode: "0750",
@@ -63,7 +69,7 @@ describe("facts and state gathered in one round trip", () => {
   });
 
   it("reads units, the consul user and pending restarts", () => {
-    const s = parseHostState(sample, NONCE);
+    const s = parse();
     expect(s.units.get("consul")).toEqual({
       loaded: true,
       active: "active",
@@ -78,13 +84,36 @@ describe("facts and state gathered in one round trip", () => {
       enabled: true,
       needsDaemonReload: false,
     });
-    expect(s.consulUser).toBe(true);
+    expect(s.users).toEqual(new Map([["consul", ["consul"]]]));
     expect(s.pendingRestarts).toEqual(new Set());
-    const pending = sample.replace(`--pending ${NONCE}\n`, `--pending ${NONCE}\nnomad\n`);
-    expect(parseHostState(pending, NONCE).pendingRestarts).toEqual(new Set(["nomad"]));
+    const pending = state.replace(`--pending ${NONCE}\n`, `--pending ${NONCE}\nnomad\n`);
+    expect(parse(pending).pendingRestarts).toEqual(new Set(["nomad"]));
   });
 
   it("refuses output that was cut short", () => {
-    expect(() => parseHostState(sample.slice(0, sample.indexOf("--done")), NONCE)).toThrow(/did not finish/);
+    expect(() => parse(state.slice(0, state.indexOf(`--done ${NONCE}`)))).toThrow(/did not finish/);
+  });
+
+  it("ignores marker lines without the run's nonce: file contents cannot forge a section", () => {
+    const forged = state.replace(
+      `--pending ${NONCE}\n`,
+      `--pending ${NONCE}\n--users 0000000000000000\nroot|yes|root\n--pending\nconsul\n`,
+    );
+    const s = parse(forged);
+    expect(s.users).toEqual(new Map([["consul", ["consul"]]]));
+    expect(s.pendingRestarts).toEqual(
+      new Set(["--users 0000000000000000", "root|yes|root", "--pending", "consul"]),
+    );
+  });
+
+  it("refuses junk from systemctl instead of reporting the same changes on every run", () => {
+    const junk = state.replace(
+      /^MainPID=208 .*$/m,
+      "MainPID=abc Id=nomad.service LoadState=loaded ActiveState=sleepy",
+    );
+    expect(() => parse(junk)).toThrow(UnreadableState);
+    expect(() => parse(junk)).toThrow(/systemctl show nomad\.service printed something np cannot read/);
+    const missing = state.replace(/^MainPID=208 .*$/m, "garbage");
+    expect(() => parse(missing)).toThrow(/nothing np can read for nomad\.service/);
   });
 });

@@ -30,6 +30,28 @@ describe("the Nomad double's log rotator", () => {
   });
 });
 
+describe("the Nomad double's log rotator keeps lines whole, like Nomad's", () => {
+  it("rotates before a line that would not fit, so no line is split between two files", () => {
+    const d = mkdtempSync(path.join(tmpdir(), "np-nomad-lines-"));
+    const r = new FileRotator(d, "t", "stdout", 10, 1);
+    const lines = Array.from(
+      { length: 6000 },
+      (_, i) => `line ${String(i).padStart(6, "0")} ${"x".repeat(180)}\n`,
+    );
+    for (const l of lines) r.write(Buffer.from(l));
+    r.close();
+    const files = readdirSync(d).sort((a, b) => Number(a.split(".")[2]) - Number(b.split(".")[2]));
+    expect(files.length).toBeGreaterThan(1);
+    for (const f of files) {
+      const text = readFileSync(path.join(d, f), "utf8");
+      expect(text.endsWith("\n"), f).toBe(true);
+      expect(statSync(path.join(d, f)).size).toBeLessThanOrEqual(1024 * 1024);
+    }
+    expect(files.map((f) => readFileSync(path.join(d, f), "utf8")).join("")).toBe(lines.join(""));
+    rmSync(d, { recursive: true, force: true });
+  });
+});
+
 describe("the Nomad double's job model", () => {
   it("canonicalizes a minimal job with Nomad's defaults", () => {
     const job = canonicalizeJob({

@@ -4,6 +4,7 @@ import {
   parseFacts,
   parseMeminfo,
   parseOsRelease,
+  parseOwners,
   parseProcNet,
   parseSs,
   splitSections,
@@ -47,7 +48,9 @@ describe("fact parsers (fed real samples)", () => {
       },
     ]);
     expect(f.disk).toEqual(f.disks[2]);
-    expect(f.listening).toEqual([{ proto: "tcp", port: 22, processes: ["sshd"], units: ["ssh.service"] }]);
+    expect(f.listening).toEqual([
+      { proto: "tcp", port: 22, processes: ["sshd"], units: ["ssh.service"], npComponents: [] },
+    ]);
     expect(f.unreadable).toEqual([]);
   });
 
@@ -97,8 +100,14 @@ describe("fact parsers (fed real samples)", () => {
 
   it("reads IPv6, several processes and their systemd units from ss", () => {
     const line = 'tcp LISTEN 0 4096 [::]:4646 [::]:* users:(("node",pid=9,fd=8),("node",pid=10,fd=8))';
-    expect(parseSs([line], new Map([["9", "nomad.service"]]))).toEqual([
-      { proto: "tcp", port: 4646, processes: ["node", "node"], units: ["nomad.service"] },
+    expect(parseSs([line], parseOwners(["9 nomad.service nomad", "10 nomad.service"]))).toEqual([
+      {
+        proto: "tcp",
+        port: 4646,
+        processes: ["node", "node"],
+        units: ["nomad.service", "nomad.service"],
+        npComponents: ["nomad"],
+      },
     ]);
   });
 });

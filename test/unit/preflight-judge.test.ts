@@ -1,12 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import {
-  DISK_NEEDS,
-  diskProblems,
-  judgeAcrossHosts,
-  judgeHost,
-  portsFor,
-} from "../../src/preflight/judge.js";
+import { DISK_NEEDS, diskProblems, judgeAcrossHosts, judgeHost } from "../../src/preflight/judge.js";
 import { minimumFor } from "../../src/preflight/minimums.js";
 import { type HostFacts, parseFacts } from "../../src/preflight/parse-facts.js";
 
@@ -33,7 +27,15 @@ describe("role minimums", () => {
 });
 
 describe("judging a host", () => {
-  const node5 = { name: "node5", address: "10.0.0.15", roles: ["client" as const] };
+  const node5 = {
+    name: "node5",
+    address: "10.0.0.15",
+    roles: ["client" as const],
+    ports: [
+      { port: 8500, proto: "tcp" as const },
+      { port: 4646, proto: "tcp" as const },
+    ],
+  };
 
   it("passes a healthy host", () => {
     const v = judgeHost(node5, healthy, 12);
@@ -59,21 +61,30 @@ describe("judging a host", () => {
     expect(v.warnings[0]).toMatch(/overridden.*100 MB RAM and 0.5 CPU instead of 256 MB and 0.75 CPU/);
   });
 
-  it("refuses busy ports unless a process of np's own units holds them", () => {
+  it("refuses busy ports unless np's own (marked) units hold them", () => {
     const busy = {
       ...healthy,
       listening: [
         { proto: "tcp" as const, port: 8500, processes: ["python3"] },
-        { proto: "tcp" as const, port: 4646, processes: ["node"], units: ["nomad.service"] },
+        // A Consul someone else installed: a unit called consul.service, but not written by np.
+        { proto: "tcp" as const, port: 4646, processes: ["nomad"], units: ["nomad.service"] },
         { proto: "tcp" as const, port: 80, processes: ["nginx"] },
       ],
     };
     expect(judgeHost(node5, busy, 0).problems).toEqual([
       "port 8500/tcp is already in use by python3; np's services need it",
+      "port 4646/tcp is already in use by nomad; np's services need it",
     ]);
-    expect(judgeHost({ ...node5, roles: ["edge"] }, busy, 0).problems).toHaveLength(2);
-    expect(portsFor(["observe"])).toContain(5080);
-    expect(portsFor(["client"])).not.toContain(80);
+    const ours = {
+      ...busy,
+      listening: busy.listening.map((p) => ({ ...p, npComponents: p.port === 80 ? [] : ["consul"] })),
+    };
+    expect(judgeHost(node5, ours, 0).problems).toEqual([]);
+    // Only the ports the host's components need are checked.
+    expect(judgeHost({ ...node5, ports: [{ port: 80, proto: "tcp" }] }, busy, 0).problems).toEqual([
+      "port 80/tcp is already in use by nginx; np's services need it",
+    ]);
+    expect(judgeHost({ ...node5, ports: [{ port: 80, proto: "udp" }] }, busy, 0).problems).toEqual([]);
   });
 
   it("refuses a host without systemd, an unsupported architecture, a full disk and a skewed clock", () => {
@@ -104,7 +115,7 @@ describe("judging a host", () => {
 });
 
 describe("facts that lie", () => {
-  const node3 = { name: "node3", address: "10.0.0.13", roles: ["client" as const] };
+  const node3 = { name: "node3", address: "10.0.0.13", roles: ["client" as const], ports: [] };
 
   it("refuses a host whose facts could not be read, naming each, and compares nothing with them", () => {
     const junk: HostFacts = {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { desiredFiles } from "../../src/render/index.js";
 import {
   block,
   cluster,
+  desiredFiles,
   host,
   hostOf,
   inventory,
   keys,
   parseHcl,
+  SECRET_VALUES,
   SECRETS,
   SERVER_ADDRESSES,
 } from "./render-fixtures.js";
@@ -45,7 +46,7 @@ describe("consul.hcl", () => {
       bind_addr: "10.213.8.11",
       advertise_addr: "10.213.8.11",
       client_addr: "127.0.0.1",
-      encrypt: SECRETS.consulGossipKey,
+      encrypt: SECRET_VALUES["consul-gossip"],
       leave_on_terminate: false,
       log_level: "INFO",
       server: true,

@@ -1,31 +1,30 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: "${" here is HCL interpolation syntax under test, not a JS template
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { desiredHost } from "../../src/components/index.js";
+import { compareVersions, consulHasUiConfig, hclString, renderTemplate } from "../../src/render/index.js";
 import {
-  compareVersions,
-  consulHasUiConfig,
+  block,
+  cluster,
   desiredDirs,
   desiredFiles,
-  hclString,
-  renderTemplate,
-  SYSTEM_USERS,
-} from "../../src/render/index.js";
-import { block, cluster, host, hostOf, inventory, parseHcl, SECRETS } from "./render-fixtures.js";
+  host,
+  hostOf,
+  inventory,
+  parseHcl,
+  SECRETS,
+} from "./render-fixtures.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 describe("desiredFiles", () => {
   it("gives each file the contract's path, mode, owner, restarts; configs with a key are secret", () => {
     const inv = cluster();
+    // Consul's and Nomad's files (the other components have tests of their own).
     const summary = (name: string) =>
-      desiredFiles(inv, hostOf(inv, name), SECRETS).map((f) => [
-        f.path,
-        f.mode,
-        f.owner,
-        f.group,
-        f.restarts,
-        f.secret,
-      ]);
+      desiredFiles(inv, hostOf(inv, name), SECRETS)
+        .filter((f) => /consul|nomad/.test(f.path) && !/traefik|openobserve/.test(f.path))
+        .map((f) => [f.path, f.mode, f.owner, f.group, f.restarts, f.secret]);
     expect(summary("server-1")).toEqual([
       ["/etc/consul.d/consul.hcl", "0640", "root", "consul", ["consul"], true],
       ["/etc/systemd/system/consul.service", "0644", "root", "root", ["consul"], false],
@@ -73,7 +72,7 @@ describe("desiredFiles", () => {
   });
 });
 
-describe("desiredDirs and SYSTEM_USERS", () => {
+describe("desired directories and users", () => {
   it("Consul's folders everywhere, Nomad's only where Nomad runs", () => {
     const consul = [
       { path: "/var/lib/consul", mode: "0750", owner: "consul", group: "consul" },
@@ -83,16 +82,25 @@ describe("desiredDirs and SYSTEM_USERS", () => {
       { path: "/var/lib/nomad", mode: "0700", owner: "root", group: "root" },
       { path: "/etc/nomad.d", mode: "0700", owner: "root", group: "root" },
     ];
-    expect(desiredDirs(host("s", 1, ["server"]))).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(host("c", 1, ["client", "edge"]))).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(host("e", 1, ["edge"]))).toEqual(consul);
-    expect(desiredDirs(host("o", 1, ["observe"]))).toEqual(consul);
+    const inv = cluster();
+    expect(desiredDirs(hostOf(inv, "server-1"), inv).slice(0, 4)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "client-1"), inv).slice(0, 4)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "edge-1"), inv).map((d) => d.path)).not.toContain("/var/lib/nomad");
+    expect(desiredDirs(hostOf(inv, "edge-1"), inv).slice(0, 2)).toEqual(consul);
+    expect(desiredDirs(hostOf(inv, "observe-1"), inv).slice(0, 2)).toEqual(consul);
   });
 
-  it("a consul system user without login, at home in its data dir", () => {
-    expect(SYSTEM_USERS).toEqual([
-      { name: "consul", group: "consul", system: true, home: "/var/lib/consul", shell: "/usr/sbin/nologin" },
-    ]);
+  it("a consul system user at home in its data dir on every host; Nomad runs as root", () => {
+    const inv = cluster();
+    for (const h of inv.hosts)
+      expect(desiredHost(inv, h, SECRETS).users[0], h.name).toEqual({
+        name: "consul",
+        group: "consul",
+        home: "/var/lib/consul",
+      });
+    const users = (name: string) => desiredHost(inv, hostOf(inv, name), SECRETS).users.map((u) => u.name);
+    expect(users("server-1")).toEqual(["consul", "np-agent"]);
+    expect(users("edge-1")).toEqual(["consul", "traefik", "np-agent"]);
   });
 });
 

@@ -1,12 +1,39 @@
 import { parse } from "@cdktf/hcl2json";
+import { desiredHost } from "../../src/components/index.js";
 import type { HostSpec, Inventory, Role } from "../../src/inventory/index.js";
-import type { ClusterSecrets } from "../../src/secrets/index.js";
+import type { DesiredDir, DesiredFile } from "../../src/render/index.js";
+import { Secret, type SecretValues } from "../../src/secrets/index.js";
 
-/** Fixed keys, so rendered files can be compared byte for byte. */
-export const SECRETS: ClusterSecrets = {
-  consulGossipKey: "dy71LyusK/lcJ5jzlTX3H9/f2nhPGNyh3TrSYdnFGSA=",
-  nomadGossipKey: "IqZqi6aH3YG+QlXWQzwproO6EstifE119PoEwkR3N7Y=",
+/** Fixed values, so rendered files can be compared byte for byte. */
+export const SECRET_VALUES: Record<string, string> = {
+  "consul-gossip": "dy71LyusK/lcJ5jzlTX3H9/f2nhPGNyh3TrSYdnFGSA=",
+  "nomad-gossip": "IqZqi6aH3YG+QlXWQzwproO6EstifE119PoEwkR3N7Y=",
+  "traefik-dashboard": "Dash-board_pass.word-for-the-test",
+  "openobserve-root": "Root-pass_word.4-test",
+  "openobserve-agent": "Agent-pass_word.4-test",
+  "openobserve-ingest-passcode": "Pc0deFixture12345",
 };
+
+/** The fixed secrets as a run loads them. */
+export const SECRETS: SecretValues = {
+  get(name: string): Secret {
+    const v = SECRET_VALUES[name];
+    if (v === undefined) throw new Error(`no test value for secret ${name}`);
+    return new Secret(v);
+  },
+  find(name: string): Secret | undefined {
+    const v = SECRET_VALUES[name];
+    return v === undefined ? undefined : new Secret(v);
+  },
+};
+
+/** The files np keeps on `host`, in component order. */
+export const desiredFiles = (inv: Inventory, h: HostSpec, secrets: SecretValues = SECRETS): DesiredFile[] =>
+  desiredHost(inv, h, secrets).files;
+
+/** The directories np keeps on `host` (a one-server inventory around it when none is given). */
+export const desiredDirs = (h: HostSpec, inv: Inventory = inventory([h])): DesiredDir[] =>
+  desiredHost(inv, h, SECRETS).dirs;
 
 /** A host with the given roles; address 10.213.7.<octet>, private address 10.213.8.<octet>. */
 export function host(name: string, octet: number, roles: Role[], extra: Partial<HostSpec> = {}): HostSpec {

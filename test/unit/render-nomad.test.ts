@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { desiredFiles } from "../../src/render/index.js";
 import {
   block,
   cluster,
+  desiredFiles,
   host,
   hostOf,
   inventory,
   keys,
   parseHcl,
+  SECRET_VALUES,
   SECRETS,
   SERVER_ADDRESSES,
 } from "./render-fixtures.js";
@@ -39,7 +40,11 @@ describe("nomad.hcl", () => {
     expect(block(c, "advertise")).toEqual({ http: "10.213.8.11", rpc: "10.213.8.11", serf: "10.213.8.11" });
     const server = block(c, "server");
     expect(keys(server)).toEqual(["bootstrap_expect", "enabled", "encrypt", "server_join"]);
-    expect(server).toMatchObject({ enabled: true, bootstrap_expect: 3, encrypt: SECRETS.nomadGossipKey });
+    expect(server).toMatchObject({
+      enabled: true,
+      bootstrap_expect: 3,
+      encrypt: SECRET_VALUES["nomad-gossip"],
+    });
     expect(block(server, "server_join")).toEqual({ retry_join: SERVER_ADDRESSES });
     expect(block(c, "autopilot")).toEqual({ cleanup_dead_servers: true });
     expect(block(c, "consul")).toEqual({ address: "127.0.0.1:8500" });
@@ -70,12 +75,12 @@ describe("nomad.hcl", () => {
     const inv = inventory([1, 2, 3].map((i) => host(`n${i}`, i, ["server", "client"])));
     const c = await parsedNomad(inv, "n2");
     expect(keys(c)).toEqual([...TOP, "autopilot", "client", "server"].sort());
-    expect(block(c, "server")).toMatchObject({ bootstrap_expect: 3, encrypt: SECRETS.nomadGossipKey });
+    expect(block(c, "server")).toMatchObject({ bootstrap_expect: 3, encrypt: SECRET_VALUES["nomad-gossip"] });
     expect(block(c, "client")).toEqual({
       enabled: true,
       servers: ["10.213.8.1", "10.213.8.2", "10.213.8.3"],
     });
-    expect(nomadConfig(cluster(), "client-1")).not.toContain(SECRETS.nomadGossipKey);
+    expect(nomadConfig(cluster(), "client-1")).not.toContain(SECRET_VALUES["nomad-gossip"]);
   });
 
   it("single-server cluster: bootstrap_expect 1", async () => {

@@ -123,6 +123,52 @@ describe("sandbox node files", () => {
   });
 });
 
+describe("the sandbox inventory rewritten by a later np sandbox up", () => {
+  const inventory = (small: string[] = []) => ({
+    sandbox: "np",
+    bridge: "np-np",
+    subnet: "10.213.7.0/24",
+    keyFile: "/var/lib/np/sandbox/np/id_ed25519",
+    hosts: roleLayout(5).map((h, i) => ({ ...h, address: `10.213.7.${11 + i}` })),
+    small,
+  });
+
+  it("keeps the sections a user added (a pasted artifacts.yaml), with their comments, and replaces its own", () => {
+    const first = renderInventory(inventory(["node5"]));
+    const pasted = `${first}# TEST mirror built by test/tools/build-mirror.ts: tests only.
+artifacts:
+  source: dir
+  dir: /tmp/q/mirror
+  trusted_keys:
+    - /tmp/q/mirror/test-signing-key.asc
+versions:
+  consul: 1.8.7 # the real one
+  nomad: 1.10.5
+`;
+    const edited = pasted.replace("10.213.7.12", "10.9.9.9");
+    const text = renderInventory(inventory(), edited);
+    const doc = parse(text);
+    expect(doc.hosts[1].address).toBe("10.213.7.12");
+    expect(doc.artifacts).toEqual({
+      source: "dir",
+      dir: "/tmp/q/mirror",
+      trusted_keys: ["/tmp/q/mirror/test-signing-key.asc"],
+    });
+    expect(doc.versions).toEqual({ consul: "1.8.7", nomad: "1.10.5" });
+    expect(Object.keys(doc)).toEqual(["cluster", "ssh", "hosts", "artifacts", "versions"]);
+    expect(text).toContain("# TEST mirror built by test/tools/build-mirror.ts: tests only.\nartifacts:");
+    expect(text).toContain("consul: 1.8.7 # the real one");
+    expect(text).not.toContain("Small nodes");
+    // Rewriting again changes nothing more.
+    expect(renderInventory(inventory(), text)).toBe(text);
+  });
+
+  it("writes only its own sections over a file that is not a YAML map", () => {
+    expect(renderInventory(inventory(), "artifacts: [\n")).toBe(renderInventory(inventory()));
+    expect(renderInventory(inventory(), "- a\n- b\n")).toBe(renderInventory(inventory()));
+  });
+});
+
 describe("the sandbox inventory and np's inventory model", () => {
   it("is a valid inventory for every node count np sandbox accepts", () => {
     for (let n = 3; n <= 20; n++) {

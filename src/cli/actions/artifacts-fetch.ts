@@ -1,8 +1,9 @@
 import path from "node:path";
 import { type ExportedFile, exportArtifacts } from "../../artifacts/export-dir.js";
 import { formatSize } from "../../artifacts/format-size.js";
-import { fetchArtifacts, requestsFor } from "../../artifacts/index.js";
+import { fetchArtifacts } from "../../artifacts/index.js";
 import type { Arch } from "../../artifacts/types.js";
+import { artifactRequests } from "../../cluster/phases/fetch-artifacts.js";
 import { loadInventory } from "../../inventory/index.js";
 import type { CommandContext } from "../context.js";
 
@@ -13,9 +14,8 @@ export async function artifactsFetch(
 ): Promise<ExportedFile[]> {
   const { inventory, warnings } = await loadInventory(ctx.inventoryPath);
   for (const w of warnings) ctx.out.warn(w);
-  // Node.js too: np-agent's runtime, installed on every host.
-  const include = ["consul", "nomad", "node"] as const;
-  const requests = options.arches.flatMap((arch) => requestsFor(inventory, () => arch, { include }));
+  // Every component's binaries (Node.js too: np-agent's runtime), exactly what `np up` installs.
+  const requests = options.arches.flatMap((arch) => artifactRequests(inventory, () => arch));
   const fetchOpts = {
     signal: ctx.signal,
     onProgress: (m: string) => ctx.out.info(m),

@@ -43,10 +43,11 @@ function print(ctx: CommandContext, s: ClusterStatus): void {
     ctx.out.info(table(rows));
     ctx.out.info("");
   }
-  const rows = [["HOST", "ROLES", "CONSUL", "NOMAD"]];
+  const rows = [["HOST", "ROLES", "CONSUL", "NOMAD", "SERVICES"]];
   for (const n of s.nodes) {
     const fmt = (x: { status: string; version: string } | null) => (x ? `${x.status} ${x.version}` : "-");
-    rows.push([n.name, n.roles.join(","), fmt(n.consul), fmt(n.nomad)]);
+    const services = n.services.map((x) => `${x.name} ${x.status}`).join(", ") || "-";
+    rows.push([n.name, n.roles.join(","), fmt(n.consul), fmt(n.nomad), services]);
   }
   ctx.out.info(table(rows));
   if (s.healthy) ctx.out.info("\nhealthy");

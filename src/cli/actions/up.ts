@@ -1,5 +1,6 @@
 import type { Change } from "../../cluster/changes.js";
 import { converge } from "../../cluster/run.js";
+import { clusterSummary } from "../../cluster/summary.js";
 import { loadInventory } from "../../inventory/index.js";
 import type { CommandContext } from "../context.js";
 
@@ -18,9 +19,11 @@ export async function up(ctx: CommandContext, quorumTimeoutMs = 180_000): Promis
   if (ctx.out.json) ctx.out.data({ changes });
   else if (changes.length === 0)
     ctx.out.info(`cluster ${inventory.cluster.name} is up to date: nothing changed (${secs}s)`);
-  else
+  else {
     ctx.out.info(
       `cluster ${inventory.cluster.name} is up: ${changes.length} changes on ${hosts} hosts (${secs}s)`,
     );
+    for (const line of clusterSummary(inventory)) ctx.out.info(line);
+  }
   return changes;
 }

@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { registerArtifacts } from "./artifacts.js";
 import { registerCheck } from "./check.js";
 import { registerInit } from "./init.js";
+import { registerNodes } from "./nodes.js";
+import { registerOpen } from "./open.js";
 import { registerPlan } from "./plan.js";
 import { registerSandbox } from "./sandbox.js";
 import { registerStatus } from "./status.js";
@@ -20,6 +22,8 @@ export const commands: RegisterCommand[] = [
   registerPlan,
   registerUp,
   registerStatus,
+  registerNodes,
+  registerOpen,
   registerUnlock,
   registerArtifacts,
   registerSandbox,

@@ -1,16 +1,10 @@
+import { desiredHost } from "../../components/index.js";
 import { HostError } from "../../errors.js";
 import { gatherFacts } from "../../preflight/gather.js";
 import { parallelEach, throwIfFailed } from "../../remote/parallel.js";
-import { desiredDirs, desiredFiles, HOST_PATHS, runsNomad } from "../../render/index.js";
-import type { HostRun, Phase, Service } from "../context.js";
-import { type HostState, parseHostState } from "../host-state.js";
-import { STATE_SCRIPT } from "../state-script.js";
-
-/** Where each service's binary is installed. */
-export const BINARY_PATHS: Record<Service, string> = {
-  consul: HOST_PATHS.consulBinary,
-  nomad: HOST_PATHS.nomadBinary,
-};
+import type { HostRun, Phase } from "../context.js";
+import { type HostState, parseHostState, UnreadableState } from "../host-state.js";
+import { STATE_SCRIPT, stateArgs } from "../state-script.js";
 
 /**
  * Connects to every host and reads, in one round trip per host, the preflight facts and the actual state of
@@ -26,25 +20,32 @@ export const gather: Phase = {
       (spec) => spec.name,
       async (spec): Promise<HostRun> => {
         const conn = await ctx.session.connect(spec);
-        // Consul everywhere, Nomad on servers and clients.
-        const services: Service[] = runsNomad(spec) ? ["consul", "nomad"] : ["consul"];
-        const files = desiredFiles(ctx.inv, spec, secrets);
-        const dirs = desiredDirs(spec);
-        const paths = [
-          ...dirs.map((d) => d.path),
-          ...files.map((f) => f.path),
-          ...services.map((s) => BINARY_PATHS[s]),
-        ];
+        const desired = desiredHost(ctx.inv, spec, secrets);
+        const units = desired.components.map((c) => c.unit);
+        const args = stateArgs({
+          paths: [
+            ...desired.dirs.map((d) => d.path),
+            ...desired.files.map((f) => f.path),
+            ...desired.binaries.map((b) => b.path),
+          ],
+          units,
+          users: desired.users.map((u) => u.name),
+        });
         const gathered = await gatherFacts(conn, {
           signal: ctx.signal,
-          extra: { script: STATE_SCRIPT, args: paths },
+          extra: { script: STATE_SCRIPT, args },
         });
         ctx.out.debug(`${spec.name}: gathered facts and state in ${gathered.tookMs} ms`);
         let state: HostState;
         try {
-          state = parseHostState(gathered.output, gathered.nonce);
+          state = parseHostState(gathered.output, gathered.nonce, units);
         } catch (err) {
-          throw new HostError(spec.name, `cannot read the host's state: ${(err as Error).message}`);
+          if (!(err instanceof UnreadableState)) throw err;
+          throw new HostError(
+            spec.name,
+            `cannot read the host's state: ${err.message}`,
+            "check systemd and coreutils on the host; np changes nothing on a host it cannot read",
+          );
         }
         return {
           spec,
@@ -52,12 +53,14 @@ export const gather: Phase = {
           facts: gathered.facts,
           clockOffsetMs: gathered.clockOffsetMs,
           state,
-          files,
-          dirs,
+          desired,
           binaries: [],
-          services,
-          restart: new Set(
-            [...state.pendingRestarts].filter((s): s is Service => s === "consul" || s === "nomad"),
+          restart: new Set([...state.pendingRestarts].filter((u) => units.includes(u))),
+          reload: new Set(
+            [...state.pendingRestarts]
+              .filter((m) => m.endsWith(".reload"))
+              .map((m) => m.slice(0, -".reload".length))
+              .filter((u) => units.includes(u)),
           ),
           daemonReload: false,
         };

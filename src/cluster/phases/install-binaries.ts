@@ -44,15 +44,15 @@ export const installBinaries: Phase = {
             : (await verifiedPayload(a, payloadOptions)).sha256;
         if (installed(sha256)) {
           // Installed by hand or by an older np: remember its checksum so later runs need not hash it.
-          if (have?.kind === "file" && !have.shaCached && !ctx.gate.dryRun)
-            await recordSha(host, bin.path, sha256);
+          if (have?.kind === "file" && !have.shaCached)
+            await ctx.gate.bookkeeping(() => recordSha(host, bin.path, sha256));
           continue;
         }
         const detail =
           have?.kind === "file"
             ? `replace with ${a.product} ${a.version} (${a.arch})`
             : `install ${a.product} ${a.version} (${a.arch})`;
-        await owesRestart(ctx, host, bin.service);
+        await owesRestart(ctx, host, bin.component.unit);
         await ctx.gate.wet({ host: host.spec.name, kind: "binary", target: bin.path, detail }, async () => {
           ctx.out.host(
             host.spec.name,

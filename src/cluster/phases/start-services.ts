@@ -1,95 +1,168 @@
-import { OperationError } from "../../errors.js";
+import { COMPONENTS, type Component } from "../../components/index.js";
+import { HostError } from "../../errors.js";
 import { asRoot } from "../../remote/command.js";
-import { waitForQuorate } from "../cluster-quorum.js";
-import type { HostRun, Phase, RunContext, Service } from "../context.js";
+import { readClusterQuorum } from "../cluster-quorum.js";
+import { type HostRun, type Phase, type RunContext, runs } from "../context.js";
 import { eachHost } from "../each-host.js";
-import { restartPaid } from "../restart-marker.js";
+import { hostOf, serverAt } from "../quorum.js";
+import { restartRaftServer } from "../quorum-restart.js";
+import { probeReady } from "../ready-probe.js";
+import { reloadPaid, restartPaid } from "../restart-marker.js";
+import { systemctl, waitUnitRunning } from "../unit-health.js";
 
-const SERVICE_ORDER: Service[] = ["consul", "nomad"];
-
-/** What a service needs on a host: nothing, a first start, or a restart because its files changed. */
-export function actionFor(host: HostRun, service: Service): "start" | "restart" | null {
-  if (!host.services.includes(service)) return null;
-  const unit = host.state.units.get(service);
+/** What a component needs on a host: nothing, a first start, or a restart because its files changed. */
+export function actionFor(host: HostRun, component: Component): "start" | "restart" | null {
+  if (!runs(host, component)) return null;
+  const unit = host.state.units.get(component.unit);
   if (unit?.active !== "active") return "start";
-  return host.restart.has(service) ? "restart" : null;
+  return host.restart.has(component.unit) ? "restart" : null;
 }
 
 /**
- * Reloads units, enables services and starts or restarts only what changed. Consul before Nomad. Servers that
- * are already running restart one at a time, each gated on autopilot health, so the cluster never loses quorum;
- * servers not yet running start together (bootstrap_expect needs them all).
+ * Reloads units, enables them, and starts or restarts only what changed, component by component in start order.
+ * First starts run in parallel (Raft servers bootstrap together). Restarts follow the component's policy: Raft
+ * servers one at a time, each gated on its own return into a healthy quorum; rolling hosts one at a time behind
+ * their readiness check; the rest in parallel. Every started unit must be running, and ready where it can say so.
  */
 export const startServices: Phase = {
   title: "start services",
   async run(ctx) {
-    await eachHost(ctx, ctx.hosts, async (host) => {
-      const user = host.spec.ssh.user;
-      const stale = host.daemonReload || [...host.state.units.values()].some((u) => u.needsDaemonReload);
-      if (stale) {
-        await ctx.gate.wet(
-          { host: host.spec.name, kind: "daemon-reload", target: "systemd", detail: "reload unit files" },
-          () => host.conn.run(asRoot(["systemctl", "daemon-reload"], user)).then(() => {}),
-        );
-      }
-      for (const service of host.services) {
-        if (host.state.units.get(service)?.enabled) continue;
-        await ctx.gate.wet(
-          { host: host.spec.name, kind: "enable", target: `${service}.service`, detail: "enable at boot" },
-          () =>
-            host.conn
-              .run(asRoot(["systemctl", "enable", "--quiet", `${service}.service`], user))
-              .then(() => {}),
-        );
-      }
-    });
-    for (const service of SERVICE_ORDER) {
-      const servers = ctx.hosts.filter((h) => h.spec.roles.includes("server"));
-      const others = ctx.hosts.filter((h) => !h.spec.roles.includes("server"));
-      await eachHost(
-        ctx,
-        servers.filter((h) => actionFor(h, service) === "start"),
-        (h) => apply(ctx, h, service, "start"),
+    await eachHost(ctx, ctx.hosts, (host) => reloadAndEnable(ctx, host));
+    for (const component of COMPONENTS) {
+      const hosts = ctx.hosts.filter((h) => actionFor(h, component) !== null);
+      const starts = hosts.filter((h) => actionFor(h, component) === "start");
+      const restarts = hosts.filter((h) => actionFor(h, component) === "restart");
+      const byPolicy = (p: string) => restarts.filter((h) => component.restartPolicy(h.spec) === p);
+      // Raft servers first (starting together, restarting one by one), then everyone else of this component.
+      const quorumFirst = (h: HostRun) => component.restartPolicy(h.spec) === "quorum";
+      await eachHost(ctx, starts.filter(quorumFirst), (h) => start(ctx, h, component));
+      for (const h of await leaderLast(ctx, component, byPolicy("quorum")))
+        await restartOne(ctx, h, component);
+      for (const h of byPolicy("rolling")) await restartOne(ctx, h, component);
+      await eachHost(ctx, [...starts.filter((h) => !quorumFirst(h)), ...byPolicy("parallel")], (h) =>
+        actionFor(h, component) === "start" ? start(ctx, h, component) : restartOne(ctx, h, component),
       );
-      for (const h of servers.filter((s) => actionFor(s, service) === "restart")) {
-        await apply(ctx, h, service, "restart");
-        if (ctx.gate.dryRun) continue;
-        ctx.out.host(
-          h.spec.name,
-          `${service} restarted; waiting for the ${service} servers to be healthy before going on`,
-        );
-        const r = await waitForQuorate(ctx, service, ctx.quorumTimeoutMs, h);
-        if (!r.ok) {
-          throw new OperationError(
-            `${h.spec.name}: ${service} did not become healthy after its restart; stopped before restarting other servers`,
-            `run \`np status\` to see the servers, and \`journalctl -u ${service}\` on the host`,
-          );
-        }
-      }
+      // A file read at reload changed (a Consul service definition) and the unit was not (re)started: reload it.
       await eachHost(
         ctx,
-        others.filter((h) => actionFor(h, service) !== null),
-        (h) => apply(ctx, h, service, actionFor(h, service) as "start" | "restart"),
+        ctx.hosts.filter((h) => !hosts.includes(h) && runs(h, component) && h.reload.has(component.unit)),
+        (h) => reload(ctx, h, component),
       );
     }
   },
 };
 
-async function apply(
-  ctx: RunContext,
-  host: HostRun,
-  service: Service,
-  action: "start" | "restart",
-): Promise<void> {
-  const detail = action === "start" ? `start ${service}` : `restart ${service} (its files changed)`;
+/**
+ * Restart order for Raft servers: hosts that are not voters yet first (a replacement joins before anyone is
+ * stopped), then followers, the leader last: one election instead of one per restart (hashicorp/consul#2889).
+ */
+async function leaderLast(ctx: RunContext, component: Component, hosts: HostRun[]): Promise<HostRun[]> {
+  if (hosts.length < 2 || !component.raft || ctx.gate.dryRun) return hosts;
+  const q = await readClusterQuorum(ctx, component.raft).catch(() => undefined);
+  if (!q) return hosts;
+  const rank = (h: HostRun) => {
+    const s = serverAt(q, h.spec.privateAddress);
+    if (!s?.voter) return 0;
+    return hostOf(q.leader) === h.spec.privateAddress ? 2 : 1;
+  };
+  return hosts.toSorted((a, b) => rank(a) - rank(b));
+}
+
+async function reloadAndEnable(ctx: RunContext, host: HostRun): Promise<void> {
+  const login = host.spec.ssh.user;
+  const stale = host.daemonReload || [...host.state.units.values()].some((u) => u.needsDaemonReload);
+  if (stale) {
+    await ctx.gate.wet(
+      { host: host.spec.name, kind: "daemon-reload", target: "systemd", detail: "reload unit files" },
+      () =>
+        host.conn
+          .run(asRoot(["systemctl", "daemon-reload"], login), { doing: "reloading systemd" })
+          .then(() => {}),
+    );
+  }
+  for (const c of host.desired.components) {
+    if (host.state.units.get(c.unit)?.enabled) continue;
+    await ctx.gate.wet(
+      { host: host.spec.name, kind: "enable", target: `${c.unit}.service`, detail: "enable at boot" },
+      () =>
+        host.conn
+          .run(asRoot(["systemctl", "enable", "--quiet", `${c.unit}.service`], login), {
+            doing: `enabling ${c.unit}`,
+          })
+          .then(() => {}),
+    );
+  }
+}
+
+async function start(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
+  const unit = component.unit;
   await ctx.gate.wet(
-    { host: host.spec.name, kind: action, target: `${service}.service`, detail },
+    { host: host.spec.name, kind: "start", target: `${unit}.service`, detail: `start ${unit}` },
     async () => {
-      ctx.out.host(host.spec.name, `${action === "start" ? "starting" : "restarting"} ${service}`);
-      await host.conn.run(asRoot(["systemctl", action, `${service}.service`], host.spec.ssh.user), {
-        timeoutMs: 120_000,
-      });
-      await restartPaid(host, service);
+      ctx.out.host(host.spec.name, `starting ${unit}`);
+      const restarts = await systemctl(host, "start", unit);
+      await restartPaid(ctx, host, unit);
+      await waitUnitRunning(host, unit, restarts);
+      await checkReady(ctx, host, component);
     },
+  );
+}
+
+/** Restarts a component on a host now, by its restart policy (a phase after the starts uses it). */
+export const restartNow = (ctx: RunContext, host: HostRun, component: Component) =>
+  restartOne(ctx, host, component);
+
+async function restartOne(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
+  const unit = component.unit;
+  const policy = component.restartPolicy(host.spec);
+  await ctx.gate.wet(
+    {
+      host: host.spec.name,
+      kind: "restart",
+      target: `${unit}.service`,
+      detail: `restart ${unit} (its files changed)`,
+    },
+    async () => {
+      if (policy === "quorum" && component.raft) {
+        await restartRaftServer(ctx, host, component.raft, unit, () => restartPaid(ctx, host, unit));
+      } else {
+        ctx.out.host(host.spec.name, `restarting ${unit}`);
+        const restarts = await systemctl(host, "restart", unit);
+        await waitUnitRunning(host, unit, restarts);
+        await restartPaid(ctx, host, unit);
+        await checkReady(ctx, host, component);
+      }
+    },
+  );
+}
+
+async function reload(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
+  const unit = component.unit;
+  await ctx.gate.wet(
+    {
+      host: host.spec.name,
+      kind: "reload",
+      target: `${unit}.service`,
+      detail: `reload ${unit} (a file it reads changed)`,
+    },
+    async () => {
+      ctx.out.host(host.spec.name, `reloading ${unit}`);
+      await host.conn.run(asRoot(["systemctl", "reload", `${unit}.service`], host.spec.ssh.user), {
+        doing: `reloading ${unit}`,
+      });
+      await reloadPaid(ctx, host, unit);
+    },
+  );
+}
+
+async function checkReady(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
+  const probe = component.ready?.(host.spec);
+  if (!probe) return;
+  const r = await probeReady(host.conn, probe, { timeoutMs: 60_000, signal: ctx.signal });
+  if (r.ok) return;
+  throw new HostError(
+    host.spec.name,
+    `${component.unit} runs but is not ready: GET ${probe.path} on ${probe.host}:${probe.port} ${r.why}`,
+    `see \`journalctl -u ${component.unit}\` on ${host.spec.name}, then run \`np up\` again`,
   );
 }

@@ -1,6 +1,4 @@
-import type { ConsulApi } from "../../api/consul.js";
 import { consulMemberStatus } from "../../api/consul.js";
-import type { NomadApi } from "../../api/nomad.js";
 import { OperationError } from "../../errors.js";
 import { type Phase, withRole } from "../context.js";
 import { pollUntil } from "../quorum.js";
@@ -12,8 +10,8 @@ export const verifyMembers: Phase = {
   async run(ctx) {
     const server = withRole(ctx, "server")[0];
     if (!server) return;
-    const consul = ctx.tunnels.for("consul", server.conn, server.spec.privateAddress) as ConsulApi;
-    const nomad = ctx.tunnels.for("nomad", server.conn, server.spec.privateAddress) as NomadApi;
+    const consul = ctx.tunnels.for("consul", server.conn, server.spec.privateAddress);
+    const nomad = ctx.tunnels.for("nomad", server.conn, server.spec.privateAddress);
     const allHosts = ctx.hosts.map((h) => h.spec.name);
     const clients = withRole(ctx, "client").map((h) => h.spec.name);
     const missing = { consul: allHosts, nomad: clients };

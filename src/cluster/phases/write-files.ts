@@ -3,7 +3,7 @@ import { sha256, upload } from "../../remote/upload.js";
 import type { DesiredFile } from "../../render/index.js";
 import type { HostRun, Phase, RunContext } from "../context.js";
 import { eachHost } from "../each-host.js";
-import { owesRestart } from "../restart-marker.js";
+import { owesReload, owesRestart } from "../restart-marker.js";
 import { shortDiff } from "../short-diff.js";
 
 const isUnit = (path: string) => path.startsWith("/etc/systemd/system/");
@@ -14,56 +14,79 @@ function writeFiles(title: string, select: (f: DesiredFile) => boolean): Phase {
     title,
     async run(ctx) {
       await eachHost(ctx, ctx.hosts, async (host) => {
-        for (const file of host.files.filter(select)) await converge(ctx, host, file);
+        for (const file of host.desired.files.filter(select)) await convergeFile(ctx, host, file);
       });
     },
   };
 }
 
-async function converge(ctx: RunContext, host: HostRun, file: DesiredFile): Promise<void> {
+/** "0640 root:consul", for messages. */
+const metaOf = (m: { mode?: string; owner?: string; group?: string }) => `${m.mode} ${m.owner}:${m.group}`;
+
+/**
+ * Makes one desired file true on the host (content, mode, owner), through the change gate, owing its units a
+ * restart or reload when the content changes. Keeps the host's known state current, so a later phase that
+ * renders the file again compares with what is there now.
+ */
+export async function convergeFile(ctx: RunContext, host: HostRun, file: DesiredFile): Promise<void> {
   const have = host.state.paths.get(file.path);
-  const want = sha256(file.content);
-  const sameContent = have?.kind === "file" && have.sha256 === want;
-  const sameMeta =
-    have?.kind === "file" &&
-    have.mode === file.mode &&
-    have.owner === file.owner &&
-    have.group === file.group;
+  const exists = have?.kind === "file";
+  const sameContent = exists && have.sha256 === sha256(file.content);
+  const sameMeta = exists && metaOf(have) === metaOf(file);
   if (sameContent && sameMeta) return;
-  for (const service of file.restarts) await owesRestart(ctx, host, service);
-  if (isUnit(file.path)) host.daemonReload = true;
-  const user = host.spec.ssh.user;
+  const login = host.spec.ssh.user;
+  const name = host.spec.name;
   if (sameContent) {
-    const detail = `set ${file.mode} ${file.owner}:${file.group} (was ${have?.mode} ${have?.owner}:${have?.group})`;
-    await ctx.gate.wet({ host: host.spec.name, kind: "file", target: file.path, detail }, async () => {
-      await host.conn.run(asRoot(["chown", `${file.owner}:${file.group}`, file.path], user));
-      await host.conn.run(asRoot(["chmod", file.mode, file.path], user));
+    // Only the mode or owner differs: the services read the file at start, so nothing restarts.
+    const detail = `set ${metaOf(file)} (was ${metaOf(have)})`;
+    await ctx.gate.wet({ host: name, kind: "file", target: file.path, detail }, async () => {
+      const doing = `setting the owner and mode of ${file.path}`;
+      await host.conn.run(asRoot(["chown", `${file.owner}:${file.group}`, file.path], login), { doing });
+      await host.conn.run(asRoot(["chmod", file.mode, file.path], login), { doing });
+      host.state.paths.set(file.path, { ...have, mode: file.mode, owner: file.owner, group: file.group });
     });
     return;
   }
-  const diff =
-    ctx.gate.dryRun && !file.secret ? await diffAgainstHost(host, file, have?.kind === "file") : undefined;
-  const detail =
-    have?.kind === "file" ? (file.secret ? "update (secret content not shown)" : "update") : "create";
-  await ctx.gate.wet({ host: host.spec.name, kind: "file", target: file.path, detail, diff }, async () => {
-    await upload(host.conn, {
-      dest: file.path,
-      content: file.content,
-      mode: file.mode,
-      owner: file.owner,
-      group: file.group,
-      remoteSha256: have?.kind === "file" ? (have.sha256 ?? null) : null,
-    });
-  });
+  for (const unit of file.restarts) await owesRestart(ctx, host, unit);
+  for (const unit of file.reloads ?? []) await owesReload(ctx, host, unit);
+  if (isUnit(file.path)) host.daemonReload = true;
+  const diff = ctx.gate.dryRun && !file.secret ? await diffAgainstHost(host, file, exists) : undefined;
+  const parts = [exists ? "update" : "create"];
+  if (exists && !sameMeta) parts.push(`set ${metaOf(file)} (was ${metaOf(have)})`);
+  if (file.secret) parts.push("secret content not shown");
+  const detail = parts.length === 1 ? parts[0] : `${parts[0]} (${parts.slice(1).join("; ")})`;
+  await ctx.gate.wet(
+    { host: name, kind: "file", target: file.path, detail: detail ?? "", diff },
+    async () => {
+      await upload(host.conn, {
+        dest: file.path,
+        content: file.content,
+        mode: file.mode,
+        owner: file.owner,
+        group: file.group,
+        remoteSha256: exists ? (have.sha256 ?? null) : null,
+      });
+      host.state.paths.set(file.path, {
+        kind: "file",
+        mode: file.mode,
+        owner: file.owner,
+        group: file.group,
+        sha256: sha256(file.content),
+      });
+    },
+  );
 }
 
 /** Only `np plan` reads the current content, to show what would change. */
 async function diffAgainstHost(host: HostRun, file: DesiredFile, exists: boolean): Promise<string> {
-  const before = exists ? (await host.conn.run(asRoot(["cat", file.path], host.spec.ssh.user))).stdout : "";
+  const before = exists
+    ? (await host.conn.run(asRoot(["cat", file.path], host.spec.ssh.user), { doing: `reading ${file.path}` }))
+        .stdout
+    : "";
   return shortDiff(before, file.content);
 }
 
-/** Consul and Nomad configuration files. */
+/** Configuration files of every component. */
 export const writeConfigs = writeFiles("configuration files", (f) => !isUnit(f.path));
 
 /** systemd unit files. */

@@ -1,6 +1,7 @@
 // Part of np's Nomad TEST DOUBLE (not HashiCorp Nomad): task log files and the client fs logs stream.
 // - FileRotator after client/logmon/logging/rotator.go: writes <task>.<stdout|stderr>.<n> under alloc/logs,
-//   starts a new index n+1 when the next write would pass MaxFileSizeMB, and deletes the oldest beyond MaxFiles.
+//   starts a new index n+1 when the next write would pass MaxFileSizeMB (keeping lines whole where it can, like
+//   Nomad's), and deletes the oldest beyond MaxFiles.
 // - streamLogs after client/fs_endpoint.go logs()/streamFile and client/lib/streamframer/framer.go: frames
 //   {"Offset","Data"(base64),"File","FileEvent"} (omitempty) concatenated with no separator, Offset the file offset
 //   after Data, data batched for 200 ms and at most 64 KiB a frame, `{}` heartbeats every second while following,
@@ -9,6 +10,8 @@ import fs from "node:fs";
 import path from "node:path";
 
 const FRAME_MAX = 64 * 1024;
+/** rotator.go lineScanLimit: how close to a file's end the rotator looks for a newline. */
+const LINE_SCAN_LIMIT = 32 * 1024;
 const BATCH_MS = 200;
 const HEARTBEAT_MS = 1000;
 
@@ -46,11 +49,34 @@ export class FileRotator {
     this.fd = fs.openSync(file, "a");
     this.size = fs.fstatSync(this.fd).size;
   }
+  /**
+   * FileRotator.Write (rotator.go): near the end of a file (within lineScanLimit, 32 KiB) it avoids splitting a
+   * line between two files: it writes up to the next newline if that fits, else rotates first; only data with no
+   * newline that would not fit in a fresh file either is split.
+   */
   write(buf) {
     let at = 0;
     while (at < buf.length) {
       if (this.size >= this.fileSize) this.rotate();
-      const n = Math.min(buf.length - at, this.fileSize - this.size);
+      const space = this.fileSize - this.size;
+      const left = buf.length - at;
+      let n = left;
+      if (space - LINE_SCAN_LIMIT < left) {
+        const nl = buf.indexOf(0x0a, at);
+        const idx = nl < 0 ? -1 : nl - at;
+        if (idx >= 0 && space - idx - 1 >= 0) n = idx + 1;
+        else if (idx >= 0 && this.size > 0) {
+          this.size = this.fileSize; // force a rotation: the line goes whole into the next file
+          continue;
+        } else if (
+          idx < 0 &&
+          !(left > this.fileSize || this.fileSize - LINE_SCAN_LIMIT < 0) &&
+          this.size > 0
+        ) {
+          this.size = this.fileSize;
+          continue;
+        } else n = Math.min(space, left);
+      }
       fs.writeSync(this.fd, buf, at, n);
       this.size += n;
       at += n;

@@ -1,0 +1,109 @@
+import { documentFile, renderFile } from "../../render/render-file.js";
+import type { DesiredFile } from "../../render/types.js";
+import { consulHasUiConfig } from "../../render/version.js";
+import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index.js";
+import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
+import type { Component, RenderInput } from "../types.js";
+
+/** Where Consul lives on every host. */
+export const CONSUL = {
+  binary: "/usr/local/bin/consul",
+  configDir: "/etc/consul.d",
+  config: "/etc/consul.d/consul.hcl",
+  dataDir: "/var/lib/consul",
+  unit: "/etc/systemd/system/consul.service",
+  /** Consul's HTTP API as local agents and np's tunnels reach it (client_addr is loopback only). */
+  http: { host: "127.0.0.1", port: 8500 },
+} as const;
+
+const GOSSIP = {
+  name: "consul-gossip",
+  generate: generateGossipKey,
+  valid: isGossipKey,
+  describe: "a base64 32-byte key",
+};
+
+/** What templates/consul.hcl.hbs needs. Every field is present (null when unset): templates render strictly. */
+export interface ConsulView {
+  datacenter: string;
+  nodeName: string;
+  dataDir: string;
+  bindAddr: string;
+  advertiseAddr: string;
+  clientAddr: string;
+  retryJoin: string[];
+  encrypt: Secret;
+  logLevel: string;
+  server: { bootstrapExpect: number; uiConfig: boolean } | null;
+}
+
+/** The values of one host's consul.hcl. */
+export function consulView({ inv, host, secrets }: RenderInput): ConsulView {
+  const servers = serverAddresses(inv);
+  return {
+    datacenter: inv.cluster.datacenter,
+    nodeName: host.name,
+    dataDir: CONSUL.dataDir,
+    bindAddr: host.privateAddress,
+    advertiseAddr: host.privateAddress,
+    clientAddr: CONSUL.http.host,
+    retryJoin: servers,
+    encrypt: secrets.get(GOSSIP.name),
+    logLevel: "INFO",
+    server: isServer(host)
+      ? { bootstrapExpect: servers.length, uiConfig: consulHasUiConfig(inv.versions.consul) }
+      : null,
+  };
+}
+
+/**
+ * A service definition in Consul's config folder (another component's registration, with its health check):
+ * Consul reads it at start and on a reload (SIGHUP), so a change reloads Consul instead of restarting it.
+ */
+export function consulServiceFile(name: string, definition: Record<string, unknown>): DesiredFile {
+  return documentFile(definition, (d) => `${JSON.stringify(d, null, 2)}\n`, {
+    path: `${CONSUL.configDir}/${name}.json`,
+    mode: "0640",
+    owner: "root",
+    group: "consul",
+    restarts: [],
+    reloads: ["consul"],
+  });
+}
+
+/** Consul on every host: server mode on servers (Raft), client mode elsewhere. Runs as `consul`. */
+export const consul: Component = {
+  name: "consul",
+  unit: "consul",
+  runsOn: () => true,
+  secrets: [GOSSIP],
+  user: { name: "consul", group: "consul", home: CONSUL.dataDir },
+  binaries: (inv) => [{ path: CONSUL.binary, product: "consul", version: inv.versions.consul }],
+  dirs: () => [
+    { path: CONSUL.dataDir, mode: "0750", owner: "consul", group: "consul" },
+    { path: CONSUL.configDir, mode: "0750", owner: "root", group: "consul" },
+  ],
+  files: (input) => [
+    renderFile("consul.hcl", consulView(input), {
+      path: CONSUL.config,
+      mode: "0640",
+      owner: "root",
+      group: "consul",
+      restarts: ["consul"],
+    }),
+    renderFile(
+      "consul.service",
+      { user: "consul", group: "consul", binary: CONSUL.binary, configDir: CONSUL.configDir },
+      { path: CONSUL.unit, mode: "0644", owner: "root", group: "root", restarts: ["consul"] },
+    ),
+  ],
+  // Serf LAN everywhere; RPC and Serf WAN on servers; HTTP and DNS on loopback.
+  ports: (host) => [
+    ...tcpUdp(8301),
+    tcp(CONSUL.http.port),
+    ...tcpUdp(8600),
+    ...(isServer(host) ? [tcp(8300), ...tcpUdp(8302)] : []),
+  ],
+  restartPolicy: (host) => (isServer(host) ? "quorum" : "parallel"),
+  raft: "consul",
+};
