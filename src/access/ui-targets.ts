@@ -1,5 +1,5 @@
 import path from "node:path";
-import { CONSUL } from "../components/consul/index.js";
+import { CONSUL, MANAGEMENT_TOKEN } from "../components/consul/index.js";
 import { NOMAD } from "../components/nomad/index.js";
 import { OPENOBSERVE, ROOT_SECRET, rootEmail } from "../components/openobserve/index.js";
 import { DASHBOARD_SECRET, TRAEFIK } from "../components/traefik/index.js";
@@ -33,7 +33,8 @@ export function uiTarget(inv: Inventory, ui: Ui): UiTarget {
         remote: () => ({ host: CONSUL.http.host, port: CONSUL.http.port }),
         localPort: CONSUL.http.port,
         path: "/ui/",
-        credentials: "none needed (the UI is reached only through SSH)",
+        // ACLs deny everything without a token: the UI's "Log in" takes np's management token.
+        credentials: `token in ${store.fileOf(MANAGEMENT_TOKEN.name)} (the UI's Log in; it is the management token)`,
       };
     case "nomad":
       return {

@@ -27,7 +27,8 @@ export class JsonApi {
     readonly name: string,
     readonly origin: string,
     private readonly dispatcher: Dispatcher,
-    private readonly headers: Record<string, string> = {},
+    /** Sent with every request; a function when they may change between requests (a token np gets mid-run). */
+    private readonly headers: Record<string, string> | (() => Record<string, string>) = {},
     private readonly timeoutMs = 10_000,
   ) {}
 
@@ -45,7 +46,10 @@ export class JsonApi {
     const res = await request(new URL(path, this.origin), {
       method,
       dispatcher: this.dispatcher,
-      headers: { ...this.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        ...(typeof this.headers === "function" ? this.headers() : this.headers),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,

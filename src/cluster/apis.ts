@@ -1,15 +1,39 @@
+import path from "node:path";
 import type { Agent } from "undici";
 import { ConsulApi } from "../api/consul.js";
 import { NomadApi } from "../api/nomad.js";
 import { tunnelDispatcher } from "../api/tunnel.js";
-import { CONSUL } from "../components/consul/index.js";
+import { CONSUL, MANAGEMENT_TOKEN } from "../components/consul/index.js";
 import { NOMAD } from "../components/nomad/index.js";
+import type { Inventory } from "../inventory/index.js";
+import { PkiStore } from "../pki/store.js";
 import type { SshConnection } from "../remote/connection.js";
+import { type Secret, SecretStore } from "../secrets/index.js";
+
+/** How np reaches Consul: over HTTPS checked against the cluster CA when there is one, with its token if it has one. */
+export interface ConsulAccess {
+  /** The cluster CA (PEM); without one, the plain HTTP API (a cluster made before np had TLS). */
+  ca?: string;
+  /** np's token (the management token), read at each request: the bootstrap may give it mid-run. */
+  token?: Secret;
+}
+
+/** What np holds for Consul in `.np/` (never creating anything): for the commands that only read the cluster. */
+export async function consulAccessOf(inv: Inventory): Promise<ConsulAccess> {
+  const stateDir = path.join(inv.dir, ".np");
+  const [ca, secrets] = await Promise.all([
+    new PkiStore(stateDir).caCert(),
+    new SecretStore(stateDir).load([MANAGEMENT_TOKEN]),
+  ]);
+  return { ca, token: secrets.find(MANAGEMENT_TOKEN.name) };
+}
 
 /** Cluster APIs through SSH tunnels, one dispatcher per (connection, target), closed together. */
 export class ApiTunnels {
   private readonly dispatchers: Agent[] = [];
   private readonly cache = new Map<string, ConsulApi | NomadApi>();
+
+  constructor(readonly consulAccess: ConsulAccess = {}) {}
 
   /** The API of `service` on one server, through that server's SSH connection (cached). */
   for(service: "consul", conn: SshConnection, privateAddress: string): ConsulApi;
@@ -25,11 +49,18 @@ export class ApiTunnels {
     return api;
   }
 
-  /** Consul's HTTP API listens on loopback only (client_addr): reached from the host itself. */
+  /**
+   * Consul's APIs listen on the server's loopback only: HTTPS on 8501, whose certificate names 127.0.0.1 and is
+   * checked against the cluster CA inside the tunnel; plain HTTP on 8500 only for a cluster without a CA.
+   */
   private consul(conn: SshConnection): ConsulApi {
-    const d = tunnelDispatcher(conn, CONSUL.http.host, CONSUL.http.port);
+    const { ca } = this.consulAccess;
+    const { host, port } = ca ? CONSUL.https : CONSUL.http;
+    const d = tunnelDispatcher(conn, host, port, ca ? { ca, host } : undefined);
     this.dispatchers.push(d);
-    return new ConsulApi(`http://${CONSUL.http.host}:${CONSUL.http.port}`, d);
+    return new ConsulApi(`${ca ? "https" : "http"}://${host}:${port}`, d, () =>
+      this.consulAccess.token?.reveal(),
+    );
   }
 
   /** Nomad binds its HTTP API to the server's private address. */

@@ -7,6 +7,8 @@ import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";
 import type { Phase, RunContext } from "./context.js";
 import { acquireClusterLock, type ClusterLock } from "./lock.js";
+import { consulAclBootstrap } from "./phases/consul-acl-bootstrap.js";
+import { consulAclTokens } from "./phases/consul-acl-tokens.js";
 import { fetchArtifactsPhase, prefetchAmd64 } from "./phases/fetch-artifacts.js";
 import { gather } from "./phases/gather.js";
 import { ingestCredential } from "./phases/ingest-credential.js";
@@ -31,7 +33,9 @@ export const UP_PHASES: Phase[] = [
   writeConfigs,
   writeUnits,
   startServices,
+  consulAclBootstrap,
   waitForQuorum,
+  consulAclTokens,
   ingestCredential,
   verifyMembers,
 ];

@@ -1,12 +1,20 @@
-import path from "node:path";
-import { secretsFor } from "../../components/index.js";
-import { SecretStore } from "../../secrets/index.js";
+import { MANAGEMENT_TOKEN } from "../../components/consul/index.js";
+import { TLS_SECRET } from "../../pki/values.js";
+import { loadClusterSecrets } from "../cluster-secrets.js";
 import type { Phase } from "../context.js";
 
-/** The secrets the inventory's components need: generated once into `.np/secrets/`, then reused by every run. */
+/**
+ * The secrets the inventory's components need: generated once into `.np/secrets/` (the cluster CA and the
+ * certificates it issues included), then reused by every run.
+ */
 export const loadSecrets: Phase = {
   title: "cluster secrets",
   async run(ctx) {
-    ctx.secrets = await new SecretStore(path.join(ctx.inv.dir, ".np")).load(secretsFor(ctx.inv));
+    const { secrets, issued } = await loadClusterSecrets(ctx.inv);
+    for (const c of issued) ctx.out.info(`issued certificate ${c.id} (${c.why})`);
+    ctx.secrets = secrets;
+    // np's tunnels check Consul's HTTPS against the cluster CA, and use the management token once it exists.
+    ctx.tunnels.consulAccess.ca = secrets.get(TLS_SECRET.caCert).reveal();
+    ctx.tunnels.consulAccess.token = secrets.find(MANAGEMENT_TOKEN.name);
   },
 };

@@ -1,7 +1,7 @@
 import type { HostSpec } from "../../inventory/index.js";
 import { renderFile } from "../../render/render-file.js";
 import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index.js";
-import { CONSUL } from "../consul/index.js";
+import { CONSUL, CONSUL_TOKEN } from "../consul/index.js";
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
 
@@ -39,7 +39,7 @@ export interface NomadView {
     nodeClass: string | null;
     meta: { key: string; value: string }[] | null;
   } | null;
-  consulAddress: string;
+  consul: { address: string; token: Secret };
 }
 
 /** The values of one host's nomad.hcl. */
@@ -61,7 +61,11 @@ export function nomadView({ inv, host, secrets }: RenderInput): NomadView {
     client: host.roles.includes("client")
       ? { servers, nodeClass: host.nodeClass ?? null, meta: meta.length > 0 ? meta : null }
       : null,
-    consulAddress: `${CONSUL.http.host}:${CONSUL.http.port}`,
+    // Servers and clients each have their token (register services and checks, read agents and nodes).
+    consul: {
+      address: `${CONSUL.http.host}:${CONSUL.http.port}`,
+      token: secrets.get(isServer(host) ? CONSUL_TOKEN.nomadServer : CONSUL_TOKEN.nomadClient),
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { packageFile } from "../../inventory/package-files.js";
 import { documentFile, renderFile } from "../../render/index.js";
 import { passwordSecret, type Secret, type SecretSpec, type SecretValues } from "../../secrets/index.js";
-import { CONSUL } from "../consul/index.js";
+import { CONSUL, CONSUL_TOKEN } from "../consul/index.js";
 import { NOMAD, runsNomad } from "../nomad/index.js";
 import { OPENOBSERVE, openobserveUrl } from "../openobserve/index.js";
 import { tcp } from "../servers.js";
@@ -64,7 +64,11 @@ export function agentConfig(
     listen: { address: host.privateAddress, port: NP_AGENT.port },
     intervalSec: NP_AGENT.intervalSec,
     stateDir: NP_AGENT.stateDir,
-    consul: { address: `http://${CONSUL.http.host}:${CONSUL.http.port}`, token: null },
+    // Its own token: its service, its KV key, its node (read).
+    consul: {
+      address: `http://${CONSUL.http.host}:${CONSUL.http.port}`,
+      token: secrets.get(CONSUL_TOKEN.npAgent(host.name)),
+    },
     nomad: runsNomad(host)
       ? { address: `http://${host.privateAddress}:${NOMAD.httpPort}`, token: null, dataDir: NOMAD.dataDir }
       : null,

@@ -1,0 +1,106 @@
+import { readFile, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { OperationError } from "../errors.js";
+import { createPrivateFileAtomically } from "../secrets/atomic-create.js";
+import { assertPrivateFile, ensurePrivateDir } from "../secrets/private-file.js";
+import { caProblem, leafRenewalReason } from "./check.js";
+import { createCa, issueLeaf } from "./issue.js";
+import { LIFETIME } from "./profiles.js";
+import type { KeyPair, LeafProfile } from "./types.js";
+
+/** A leaf as the store hands it out, and why it was (re)issued in this run, if it was. */
+export interface StoredLeaf extends KeyPair {
+  issued: string | null;
+}
+
+/**
+ * The cluster CA and the leaf certificates np issued, in `<stateDir>/secrets/` beside the other secrets:
+ * `cluster-ca.crt` and `cluster-ca.key`, `<profile id>.crt` and `.key`; every file 0600 and refused when group or
+ * others can read it. Leaves are kept and reused until they near expiry, so renders are identical across runs.
+ */
+export class PkiStore {
+  readonly dir: string;
+
+  constructor(stateDir: string) {
+    this.dir = path.join(stateDir, "secrets");
+  }
+
+  /** Where the CA's certificate (public) and key (secret) are kept. */
+  get caFiles(): { cert: string; key: string } {
+    return { cert: path.join(this.dir, "cluster-ca.crt"), key: path.join(this.dir, "cluster-ca.key") };
+  }
+
+  /**
+   * The cluster CA, created on first use. A CA whose key is not its certificate's (tampered with, or mixed up with
+   * another cluster's), or with one of its two files missing, is refused before anything on a host changes.
+   */
+  async ca(clusterName: string): Promise<KeyPair> {
+    await ensurePrivateDir(this.dir);
+    const files = this.caFiles;
+    const [certPem, keyPem] = await Promise.all([readPrivate(files.cert), readPrivate(files.key)]);
+    if (certPem === undefined && keyPem === undefined) {
+      const ca = await createCa(`np cluster CA ${clusterName}`, LIFETIME.caDays);
+      // The key first: a CA certificate without its key would be refused on the next run.
+      await writePrivate(files.key, ca.keyPem);
+      await writePrivate(files.cert, ca.certPem);
+      return ca;
+    }
+    if (certPem === undefined || keyPem === undefined) {
+      const missing = certPem === undefined ? files.cert : files.key;
+      throw new OperationError(
+        `the cluster CA is incomplete: ${missing} is missing`,
+        "restore .np/secrets from your backup: every host trusts this CA, a new one would not be trusted",
+      );
+    }
+    const ca = { certPem, keyPem };
+    const problem = caProblem(ca);
+    if (problem)
+      throw new OperationError(
+        `refusing the cluster CA in ${this.dir}: ${problem} (the files were changed or mixed up)`,
+        "restore cluster-ca.crt and cluster-ca.key from your backup of .np/secrets; np changes nothing on any host until they match",
+      );
+    return ca;
+  }
+
+  /** The CA's certificate when there is one (for clients that check servers against it); never creates one. */
+  async caCert(): Promise<string | undefined> {
+    return readPrivate(this.caFiles.cert);
+  }
+
+  /** The leaf for `profile`: the stored one while it is usable, else a new one (saved before it is used). */
+  async leaf(ca: KeyPair, profile: LeafProfile, now = new Date()): Promise<StoredLeaf> {
+    const cert = path.join(this.dir, `${profile.id}.crt`);
+    const key = path.join(this.dir, `${profile.id}.key`);
+    const [certPem, keyPem] = await Promise.all([readPrivate(cert), readPrivate(key)]);
+    const stored = certPem !== undefined && keyPem !== undefined ? { certPem, keyPem } : undefined;
+    const why = stored
+      ? leafRenewalReason(ca, stored, profile, LIFETIME.renewWithinDays, now)
+      : "there is none yet";
+    if (stored && why === null) return { ...stored, issued: null };
+    const fresh = await issueLeaf(ca, profile, now);
+    await writePrivate(key, fresh.keyPem);
+    await writePrivate(cert, fresh.certPem);
+    return { ...fresh, issued: why };
+  }
+}
+
+/** A file's content, or undefined when there is none; refused when others can read it. */
+async function readPrivate(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  await assertPrivateFile(file);
+  return text;
+}
+
+/** Writes (or replaces) a 0600 file atomically: a crash leaves the old content or the new one. */
+async function writePrivate(file: string, content: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await rm(tmp, { force: true });
+  if (!(await createPrivateFileAtomically(tmp, content))) throw new Error(`cannot create ${tmp}`);
+  await rename(tmp, file);
+}
