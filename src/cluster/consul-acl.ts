@@ -5,6 +5,7 @@ import {
   type ConsulAclApi,
   isAclLegacyMode,
 } from "../api/consul-acl.js";
+import { ApiError } from "../api/http.js";
 import { accessorIdOf, type ConsulPolicy, type ConsulToken } from "../components/consul/index.js";
 import type { SecretValues } from "../secrets/index.js";
 
@@ -83,8 +84,8 @@ export function aclActions(
 
 /**
  * Consul's policies (with their rules: the list has none) and tokens, as `aclActions` compares them. Right after
- * the bootstrap a server may still answer in ACL legacy mode for a few seconds (each server switches on its own):
- * it is asked again for up to `legacyWaitMs`.
+ * the bootstrap a server may still answer in ACL legacy mode for a few seconds (each server switches on its own),
+ * or have no leader for a moment: it is asked again for up to `legacyWaitMs`.
  */
 export async function readAcl(
   api: ConsulAclApi,
@@ -96,7 +97,9 @@ export async function readAcl(
     try {
       return await readAclOnce(api, names);
     } catch (err) {
-      if (!isAclLegacyMode(err) || Date.now() > end) throw err;
+      // Legacy mode, or a 500 such as "No cluster leader" while the servers elect: both pass by themselves.
+      if (!(isAclLegacyMode(err) || (err instanceof ApiError && err.status === 500)) || Date.now() > end)
+        throw err;
       await new Promise((r) => setTimeout(r, 1000));
     }
   }

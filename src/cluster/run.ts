@@ -15,6 +15,7 @@ import { ingestCredential } from "./phases/ingest-credential.js";
 import { installBinaries } from "./phases/install-binaries.js";
 import { loadSecrets } from "./phases/load-secrets.js";
 import { preflight } from "./phases/preflight.js";
+import { startConsulServers } from "./phases/start-consul-servers.js";
 import { startServices } from "./phases/start-services.js";
 import { usersAndDirs } from "./phases/users-and-dirs.js";
 import { verifyMembers } from "./phases/verify-members.js";
@@ -32,10 +33,12 @@ export const UP_PHASES: Phase[] = [
   installBinaries,
   writeConfigs,
   writeUnits,
-  startServices,
+  // Consul's servers, its ACLs and every token before anything else starts: clients need their tokens to start.
+  startConsulServers,
   consulAclBootstrap,
-  waitForQuorum,
   consulAclTokens,
+  startServices,
+  waitForQuorum,
   ingestCredential,
   verifyMembers,
 ];

@@ -1,8 +1,8 @@
-import { readFile, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
 import { createPrivateFileAtomically } from "../secrets/atomic-create.js";
-import { assertPrivateFile, ensurePrivateDir } from "../secrets/private-file.js";
+import { ensurePrivateDir, readPrivateFile as readPrivate } from "../secrets/private-file.js";
 import { caProblem, leafRenewalReason } from "./check.js";
 import { createCa, issueLeaf } from "./issue.js";
 import { LIFETIME } from "./profiles.js";
@@ -82,19 +82,6 @@ export class PkiStore {
     await writePrivate(cert, fresh.certPem);
     return { ...fresh, issued: why };
   }
-}
-
-/** A file's content, or undefined when there is none; refused when others can read it. */
-async function readPrivate(file: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-  await assertPrivateFile(file);
-  return text;
 }
 
 /** Writes (or replaces) a 0600 file atomically: a crash leaves the old content or the new one. */

@@ -57,6 +57,8 @@ describe.skipIf(skipReason !== null)(
       const dir = path.join(work, ".np", "secrets");
       return readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8").trim());
     };
+    const consulToken = () =>
+      readFileSync(path.join(work, ".np", "secrets", "consul-management"), "utf8").trim();
     const expectNoSecret = (text: string) => {
       for (const v of secretValues())
         expect(text.includes(v), "a secret value appears in np's output").toBe(false);
@@ -137,8 +139,12 @@ describe.skipIf(skipReason !== null)(
       // Registered in Consul, with their checks passing.
       const passing = async (service: string, count: number) => {
         for (let i = 0; i < 60; i++) {
+          // Consul denies reads without a token (ACLs, default deny): the management token np keeps.
           const list = JSON.parse(
-            sh("node1", `curl -s 'http://127.0.0.1:8500/v1/health/service/${service}?passing=1'`),
+            sh(
+              "node1",
+              `curl -s -H 'X-Consul-Token: ${consulToken()}' 'http://127.0.0.1:8500/v1/health/service/${service}?passing=1'`,
+            ),
           );
           if (list.length === count) return list;
           await new Promise((res) => setTimeout(res, 1000));
