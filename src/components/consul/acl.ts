@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { HostSpec, Inventory } from "../../inventory/index.js";
+import type { Inventory } from "../../inventory/index.js";
 import { hclString } from "../../render/hcl.js";
 import type { SecretSpec } from "../../secrets/index.js";
 import { isServer } from "../servers.js";
@@ -63,8 +63,6 @@ export interface ConsulToken {
 const rule = (kind: string, name: string, policy: "read" | "write") =>
   `${kind} ${hclString(name)} {\n  policy = "${policy}"\n}\n`;
 
-const runsNomad = (h: HostSpec) => h.roles.includes("server") || h.roles.includes("client");
-
 /**
  * The least-privilege policies and tokens of a cluster:
  * - every Consul agent: its node identity (write its own node, read services), nothing else;
@@ -107,7 +105,7 @@ export function consulAcl(inv: Inventory): { policies: ConsulPolicy[]; tokens: C
       rule("service_prefix", "", "write"),
   };
   if (inv.hosts.some(isServer)) add(CONSUL_TOKEN.nomadServer, "np: Nomad servers", nomad);
-  if (inv.hosts.some((h) => h.roles.includes("client") && runsNomad(h)))
+  if (inv.hosts.some((h) => h.roles.includes("client")))
     add(CONSUL_TOKEN.nomadClient, "np: Nomad clients", nomad);
   if (inv.hosts.some((h) => h.roles.includes("edge"))) {
     add(CONSUL_TOKEN.traefik, "np: Traefik's catalog reads", {
