@@ -121,7 +121,7 @@ export const consul: Component = {
       group: "consul",
       restarts: ["consul"],
     }),
-    ...consulTlsFiles(input.inv, input.host.name, input.secrets),
+    ...consulTlsFiles(input.inv, input.host, input.secrets),
     renderFile(
       "consul.service",
       { user: "consul", group: "consul", binary: CONSUL.binary, configDir: CONSUL.configDir },

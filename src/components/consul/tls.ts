@@ -1,4 +1,4 @@
-import type { Inventory } from "../../inventory/index.js";
+import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { consulServerProfile } from "../../pki/profiles.js";
 import type { LeafProfile } from "../../pki/types.js";
 import { TLS_SECRET } from "../../pki/values.js";
@@ -22,7 +22,7 @@ export const consulTlsProfiles = (inv: Inventory): LeafProfile[] =>
 const placement = { owner: "root", group: "consul", restarts: [], reloads: ["consul"] };
 
 /** The CA on every host, and on servers their certificate and key. */
-export function consulTlsFiles(inv: Inventory, hostName: string, secrets: SecretValues): DesiredFile[] {
+export function consulTlsFiles(inv: Inventory, host: HostSpec, secrets: SecretValues): DesiredFile[] {
   // Certificates are public: plan may show their diffs. The key is the secret one.
   const files: DesiredFile[] = [
     {
@@ -33,8 +33,7 @@ export function consulTlsFiles(inv: Inventory, hostName: string, secrets: Secret
       secret: false,
     },
   ];
-  const host = inv.hosts.find((h) => h.name === hostName);
-  if (!host || !isServer(host)) return files;
+  if (!isServer(host)) return files;
   const { id } = consulServerProfile(inv.cluster.datacenter, host);
   files.push(
     {
