@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import { registerArtifacts } from "./artifacts.js";
 import { registerCheck } from "./check.js";
+import { registerDeploy } from "./deploy.js";
 import { registerInit } from "./init.js";
+import { registerLogs } from "./logs.js";
 import { registerOpen } from "./open.js";
 import { registerPlan } from "./plan.js";
+import { registerRollback } from "./rollback.js";
 import { registerSandbox } from "./sandbox.js";
+import { registerScale } from "./scale.js";
 import { registerStatus } from "./status.js";
+import { registerStop } from "./stop.js";
 import { registerUnlock } from "./unlock.js";
 import { registerUp } from "./up.js";
 import { registerValidate } from "./validate.js";
@@ -21,6 +26,11 @@ export const commands: RegisterCommand[] = [
   registerPlan,
   registerUp,
   registerStatus,
+  registerDeploy,
+  registerLogs,
+  registerScale,
+  registerRollback,
+  registerStop,
   registerOpen,
   registerUnlock,
   registerArtifacts,
