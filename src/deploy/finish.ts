@@ -83,12 +83,10 @@ function failureMessage(jobId: string, o: RolloutOutcome, job: JobRead | null): 
   const head = `${jobId}: ${o.summary.verdict}`;
   if (!o.revert) return job ? `${head}; version ${job.Version} is registered` : head;
   const r = o.revert;
-  const as = r.deployment
-    ? `version ${r.deployment.JobVersion} (version ${r.toVersion} again)`
-    : `version ${r.toVersion}`;
+  const as = r.deployment ? ` (registered again as version ${r.deployment.JobVersion})` : "";
   if (r.summary?.ok)
-    return `${head}\nNomad rolled back: ${as} now runs, ${r.summary.verdict.replace(/^deployed version \d+: /, "")}`;
-  return `${head}\nNomad's rollback to ${as} did not succeed either: ${r.summary?.verdict ?? "no deployment"}`;
+    return `${head}\nNomad rolled back: version ${r.toVersion} runs now${as}, ${r.summary.verdict.replace(/^deployed version \d+: /, "")}`;
+  return `${head}\nNomad's rollback to version ${r.toVersion}${as} did not succeed either: ${r.summary?.verdict ?? "no deployment"}`;
 }
 
 function failureHint(jobId: string, o: RolloutOutcome): string {

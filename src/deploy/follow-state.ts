@@ -66,10 +66,12 @@ export function rolloutStep(
   const revert = revertDeployment(mine, deployments);
   if (!revert) return { title: `${summary.verdict}: waiting for the rollback's deployment`, lines };
   const rs = summarizeDeployment(revert, allocations, options);
-  const as = `version ${revert.JobVersion} (version ${toVersion} again)`;
+  const as = `version ${toVersion} (as version ${revert.JobVersion})`;
   const title = rs.done
-    ? `${summary.verdict}; rollback to ${as} ${rs.ok ? "succeeded" : `failed: ${rs.verdict}`}`
-    : `${summary.verdict}; rolling back to ${as}: ${rs.verdict}`;
+    ? rs.ok
+      ? `rolled back to ${as}: ${rs.verdict}`
+      : `rollback to ${as} failed: ${rs.verdict}`
+    : `rolling back to ${as}: ${rs.verdict}`;
   const view = { title, lines: rs.instances.map((i) => i.line) };
   if (!rs.done) return view;
   return {

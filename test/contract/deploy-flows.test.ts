@@ -53,7 +53,9 @@ describe.skipIf(skip !== null)(
       expect(r).toMatchObject({ app: "web", registered: true, version: 0, plan: "2 to place" });
       expect(out.text).toMatch(/^ {2}\+ job "web" \(new\)$/m);
       expect(out.text).toMatch(/^web: deployed version 0: 2 of 2 instances healthy$/m);
-      expect(out.lines.filter((l) => /^ {2}[0-9a-f]{8} on c[12]: running, healthy$/.test(l))).toHaveLength(2);
+      expect(
+        out.lines.filter((l) => /^ {2}[0-9a-f]{8} on c[12]: running, healthy$/.test(l)).length,
+      ).toBeGreaterThanOrEqual(2);
       expect(out.text).toMatch(/not routed by Traefik/);
       const allocs = (await c.nomad.jobAllocations("web")).body;
       expect(allocs.filter((a) => a.ClientStatus === "running")).toHaveLength(2);
@@ -164,7 +166,7 @@ describe.skipIf(skip !== null)(
         /^web: deployment of version \d+ failed: Failed due to (unhealthy allocations|progress deadline)/,
       );
       expect(err.message).toMatch(
-        /Nomad rolled back: version \d+ \(version \d+ again\) now runs, 4 of 4 instances healthy/,
+        /\nNomad rolled back: version \d+ runs now \(registered again as version \d+\), 4 of 4 instances healthy$/,
       );
       expect(out.text).toMatch(/task events:/);
       expect(out.text).toMatch(/stderr \(last \d+ lines?\):\n {4}health: refusing on purpose \(HEALTH=bad\)/);
@@ -226,8 +228,11 @@ describe.skipIf(skip !== null)(
       expect(rows[0]).toMatchObject({ desired: 3, running: 3, healthy: 3, stopped: false, url: null });
       expect(rows[0]?.deployment?.status).toBe("successful");
       const d = await readAppDetail(c.nomad, "web");
-      expect(d.instances.filter((i) => i.state === "running" && i.health === "healthy")).toHaveLength(3);
-      expect(d.versions[0]).toMatchObject({ current: true, stable: true });
+      expect(
+        d.instances.filter((i) => i.desired === "run" && i.state === "running" && i.health === "healthy"),
+      ).toHaveLength(3);
+      expect(d.versions[0]).toMatchObject({ current: true, version: d.app.version });
+      expect(d.versions.filter((v) => v.stable).length).toBeGreaterThan(0);
       expect(d.events.length).toBeGreaterThan(0);
       expect(JSON.stringify(d)).not.toMatch(/Env|s3cr3t|HEALTH/);
     });
@@ -235,7 +240,9 @@ describe.skipIf(skip !== null)(
     it("np stop waits until no instance runs and the service left Consul", async () => {
       const out = new RecordingOutput();
       const r = await stopApp({ nomad: c.nomad, consul: c.consul }, "web", false, { out, signal });
-      expect(r).toMatchObject({ stopped: 3, purged: false });
+      expect(r.purged).toBe(false);
+      // The instance the rollback scaled away may still be stopping (its deployment ended without waiting).
+      expect(r.stopped).toBeGreaterThanOrEqual(3);
       expect((await c.consul.serviceHealth("web")).length).toBe(0);
       const allocs = (await c.nomad.jobAllocations("web")).body;
       expect(allocs.every((a) => ["complete", "failed", "lost"].includes(a.ClientStatus))).toBe(true);

@@ -165,7 +165,7 @@ env:
   VERSION: \${VERSION}
   HEALTH: \${HEALTH:-good}
 health_check: { path: /health, interval: 1s, timeout: 1s }
-update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 8s }
+update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 10s }
 shutdown_delay: 0s
 ${extra}`;
 }
