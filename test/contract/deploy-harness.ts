@@ -60,9 +60,25 @@ export interface DoubleCluster {
  * Starts Consul (dev) and the double: a server on `${prefix}.1` and clients `${prefix}.2`, `.3` (node class
  * "web", raw_exec enabled; exec works when run as root). Each test file passes its own loopback prefix.
  */
-export async function startDoubleCluster(prefix: string): Promise<DoubleCluster> {
+export async function startDoubleCluster(prefix: string, double = DOUBLE): Promise<DoubleCluster> {
   const root = mkdtempSync(path.join(tmpdir(), "np-deploy-contract-"));
   const procs: ChildProcess[] = [];
+  try {
+    return await start(prefix, double, root, procs);
+  } catch (err) {
+    // Nothing started for a failed start may stay behind.
+    for (const p of procs) p.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function start(
+  prefix: string,
+  double: string,
+  root: string,
+  procs: ChildProcess[],
+): Promise<DoubleCluster> {
   const consulPort = await freePort();
   const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
   const flag = (name: string, i: number) => [`-${name}`, String(ports[i])];
@@ -103,7 +119,7 @@ export async function startDoubleCluster(prefix: string): Promise<DoubleCluster>
     const hcl = `name = "${name}"\ndata_dir = "${dir}/data"\nbind_addr = "${ip}"\n${role}consul {\n  address = "127.0.0.1:${consulPort}"\n}\n`;
     writeFileSync(path.join(dir, "nomad.hcl"), hcl);
     procs.push(
-      spawn(process.execPath, [DOUBLE, "agent", "-config", path.join(dir, "nomad.hcl")], {
+      spawn(process.execPath, [double, "agent", "-config", path.join(dir, "nomad.hcl")], {
         env: { ...process.env, NOMAD_DOUBLE_GOSSIP_MS: "200", NOMAD_DOUBLE_NODE_TTL_MS: "3000" },
         stdio: "ignore",
       }),
