@@ -1,5 +1,5 @@
 import type { LiveLines, Output } from "../output/port.js";
-import type { ProgressStreams } from "./host-progress.js";
+import { listrRendererOptions, type ProgressStreams } from "./host-progress.js";
 
 /**
  * The CLI's `Output.liveLines`: on a terminal a listr2 task whose title and output block are redrawn in place
@@ -45,18 +45,8 @@ function terminalLines(streams: ProgressStreams, firstTitle: string, color: bool
   };
   const run = (async () => {
     // Loaded on use: only a terminal shows live progress, and listr2 would slow every other start.
-    const { LISTR_DEFAULT_RENDERER_STYLE, Listr, ListrLogger, ProcessOutput } = await import("listr2");
-    const processOutput = new ProcessOutput(
-      streams.stderr as NodeJS.WriteStream,
-      streams.stdout as NodeJS.WriteStream,
-    );
-    const plain = Object.fromEntries(
-      Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((s) => [s, (text: string) => text]),
-    );
-    const rendererOptions = {
-      logger: new ListrLogger({ processOutput }),
-      ...(color ? {} : { color: plain }),
-    };
+    const { Listr } = await import("listr2");
+    const rendererOptions = await listrRendererOptions(streams, color);
     await new Listr(
       [
         {

@@ -10,10 +10,9 @@ import type { AppSpec } from "../app/types.js";
 import { OperationError } from "../errors.js";
 import type { Output } from "../output/port.js";
 import type { EdgeHttp } from "./edge-http.js";
-import { finishRollout } from "./finish.js";
+import { followAndFinish } from "./follow-and-finish.js";
 import { refuseWhileRollingOut } from "./guard.js";
 import { concurrentChange, isJobModifyConflict } from "./nomad-errors.js";
-import { followRollout } from "./rollout.js";
 
 export interface DeployOptions {
   /** Stop after printing Nomad's plan. */
@@ -99,13 +98,10 @@ export async function deployApp(
     );
     return result;
   }
-  const outcome = await followRollout(nomad, job.ID, registered, { ...ctx, app });
-  const done = await finishRollout(job.ID, outcome, {
-    nomad,
-    out,
-    signal: ctx.signal,
-    edge: target.edge,
-    edgeDeadlineMs: opts.edgeDeadlineMs ?? 60_000,
+  const done = await followAndFinish(target, job.ID, registered, {
+    ...ctx,
+    app,
+    ...(opts.edgeDeadlineMs !== undefined && { edgeDeadlineMs: opts.edgeDeadlineMs }),
   });
   return { ...result, ...done };
 }

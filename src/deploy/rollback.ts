@@ -1,13 +1,11 @@
 import { ApiError } from "../api/http.js";
 import type { JobRead, NomadApi } from "../api/nomad.js";
 import { OperationError } from "../errors.js";
-import type { Output } from "../output/port.js";
 import { readAppJob } from "./app-job.js";
 import type { EdgeHttp } from "./edge-http.js";
-import { finishRollout } from "./finish.js";
+import { type ChangeContext, followAndFinish } from "./follow-and-finish.js";
 import { refuseWhileRollingOut } from "./guard.js";
 import { concurrentChange } from "./nomad-errors.js";
-import { followRollout } from "./rollout.js";
 
 /** What a version runs: its groups as Nomad stores them (an auto-revert copies them from the older version). */
 const specOf = (v: JobRead) => JSON.stringify(v.TaskGroups);
@@ -33,9 +31,9 @@ export async function rollbackApp(
   target: { nomad: NomadApi; edge: () => Promise<EdgeHttp | null> },
   app: string,
   version: number | undefined,
-  ctx: { out: Output; signal: AbortSignal; edgeDeadlineMs?: number },
+  ctx: ChangeContext,
 ): Promise<{ app: string; from: number; to: number; version?: number; url?: string }> {
-  const { nomad, edge } = target;
+  const { nomad } = target;
   const job = await readAppJob(nomad, app);
   const versions = await nomad.jobVersions(app);
   const kept = versions.map((v) => v.Version).toSorted((a, b) => a - b);
@@ -70,13 +68,6 @@ export async function rollbackApp(
     throw err;
   }
   ctx.out.info(`${app}: rolling back from version ${job.Version} to version ${to}`);
-  const outcome = await followRollout(nomad, app, started, ctx);
-  const done = await finishRollout(app, outcome, {
-    nomad,
-    out: ctx.out,
-    signal: ctx.signal,
-    edge,
-    edgeDeadlineMs: ctx.edgeDeadlineMs ?? 60_000,
-  });
+  const done = await followAndFinish(target, app, started, ctx);
   return { app, from: job.Version, to, ...done };
 }

@@ -1,10 +1,8 @@
 import type { NomadApi } from "../api/nomad.js";
-import type { Output } from "../output/port.js";
 import { readAppJob } from "./app-job.js";
 import type { EdgeHttp } from "./edge-http.js";
-import { finishRollout } from "./finish.js";
+import { type ChangeContext, followAndFinish } from "./follow-and-finish.js";
 import { busyApp, isScaleBlocked } from "./nomad-errors.js";
-import { followRollout } from "./rollout.js";
 
 /**
  * `np scale APP COUNT`: sets the app's instance count and follows the deployment like a deploy. While a
@@ -14,9 +12,9 @@ export async function scaleApp(
   target: { nomad: NomadApi; edge: () => Promise<EdgeHttp | null> },
   app: string,
   count: number,
-  ctx: { out: Output; signal: AbortSignal; edgeDeadlineMs?: number },
+  ctx: ChangeContext,
 ): Promise<{ app: string; from: number; to: number; version?: number; url?: string }> {
-  const { nomad, edge } = target;
+  const { nomad } = target;
   const job = await readAppJob(nomad, app);
   const group = job.TaskGroups[0];
   const from = group?.Count ?? 0;
@@ -33,13 +31,6 @@ export async function scaleApp(
     throw err;
   }
   ctx.out.info(`${app}: scaling from ${from} to ${count}`);
-  const outcome = await followRollout(nomad, app, started, ctx);
-  const done = await finishRollout(app, outcome, {
-    nomad,
-    out: ctx.out,
-    signal: ctx.signal,
-    edge,
-    edgeDeadlineMs: ctx.edgeDeadlineMs ?? 60_000,
-  });
+  const done = await followAndFinish(target, app, started, ctx);
   return { app, from, to: count, ...done };
 }

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
@@ -26,15 +27,8 @@ const MARKER = "np-e2e-hello";
 const skipReason = canRunSandbox() ?? consulMissing();
 if (skipReason) console.warn(`skipping test/e2e/deploy.test.ts: ${skipReason}`);
 
-// Answers /health (500 with HEALTH=bad, which it also says on stderr), "hello <VERSION>" elsewhere, and logs.
-const APP = [
-  'const h=require("http");const bad=process.env.HEALTH==="bad";',
-  'if(bad)console.error("health: refusing on purpose (HEALTH=bad)");',
-  'h.createServer((q,s)=>{if(q.url==="/health"){s.statusCode=bad?500:200;s.end(bad?"bad":"ok");return}',
-  'console.log("req "+q.url);s.end("hello "+process.env.VERSION)})',
-  '.listen(+process.env.NOMAD_PORT_http,process.env.NOMAD_IP_http,()=>console.log("listening alloc "+process.env.NOMAD_ALLOC_ID+" "+process.env.VERSION));',
-  'process.on("SIGINT",()=>process.exit(0))',
-].join("");
+// The contract tests' app: /health (500 with HEALTH=bad, which it also says on stderr), "hello <VERSION>" elsewhere.
+const APP = APP_SCRIPT;
 
 const APP_YAML = `# the e2e app
 name: hello
@@ -224,6 +218,12 @@ describe.skipIf(skipReason !== null)(
       } finally {
         child.kill("SIGINT");
       }
+      // Ctrl-C is how -f ends: not an error.
+      const code = await new Promise<number | null>((resolve) => {
+        if (child.exitCode !== null) resolve(child.exitCode);
+        else child.on("exit", (c) => resolve(c));
+      });
+      expect(code).toBe(0);
     });
 
     it("a deploy whose health path fails: np explains it (events, stderr tail), reports the auto-revert, exit 1", async () => {
