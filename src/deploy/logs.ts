@@ -104,7 +104,10 @@ export async function showLogs(
           nomad,
           { allocId: a.ID, task, type, follow: false, tail, signal: ctx.signal },
           (l) => lines.push(...l),
-        );
+        ).catch((err: Error) => {
+          // One instance's node may be down: the others' logs are still shown.
+          lines.push(`[np: cannot read this instance's log: ${err.message.split("\n")[0]}]`);
+        });
         return { a, lines };
       }),
     );

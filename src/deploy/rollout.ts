@@ -6,7 +6,7 @@ import {
   type PlacementFailure,
 } from "../app/placement-failures.js";
 import type { AppSpec } from "../app/types.js";
-import { OperationError } from "../errors.js";
+import { Interrupted, OperationError } from "../errors.js";
 import type { Output } from "../output/port.js";
 import {
   type DeploymentWithIndex,
@@ -93,6 +93,8 @@ export async function followRollout(
     for (;;) {
       const err = await Promise.race([changed.next().then(() => undefined), failedWatch]);
       if (err !== undefined) throw err;
+      // The watches end only when aborted (Ctrl-C): nothing more will change.
+      if (signal.aborted) throw new Interrupted();
       // Until both reads answered once, there is nothing to judge.
       if (!deployments || !allocations) continue;
       const deploymentId =

@@ -50,15 +50,19 @@ describe.skipIf(skip !== null)(
     it("deploys a new app: plan printed, registered, followed until every instance is healthy", async () => {
       const { out, run } = deploy({ VERSION: "v0", DATABASE_URL: "s3cr3t" });
       const r = await run;
-      expect(r).toMatchObject({ app: "web", registered: true, version: 0, plan: "2 to place" });
+      expect(r, out.text).toMatchObject({ app: "web", registered: true, version: 0, plan: "2 to place" });
       expect(out.text).toMatch(/^ {2}\+ job "web" \(new\)$/m);
       expect(out.text).toMatch(/^web: deployed version 0: 2 of 2 instances healthy$/m);
       expect(
         out.lines.filter((l) => /^ {2}[0-9a-f]{8} on c[12]: running, healthy$/.test(l)).length,
+        out.text,
       ).toBeGreaterThanOrEqual(2);
       expect(out.text).toMatch(/not routed by Traefik/);
       const allocs = (await c.nomad.jobAllocations("web")).body;
-      expect(allocs.filter((a) => a.ClientStatus === "running")).toHaveLength(2);
+      expect(
+        allocs.filter((a) => a.ClientStatus === "running" && a.DesiredStatus === "run"),
+        JSON.stringify(allocs.map((a) => [a.ID.slice(0, 8), a.ClientStatus, a.DesiredStatus])),
+      ).toHaveLength(2);
     });
 
     it("a second deploy of the same np.yaml changes nothing", async () => {
