@@ -2,7 +2,7 @@
  * The parts of Nomad's job, evaluation, version and scale responses (api/*.go at v1.10.5) np's app commands read,
  * beside those the np.yaml helpers read (src/app/nomad-responses.ts). Nomad writes empty lists and maps as null.
  */
-import type { AllocationMetric, TaskEvent } from "../app/nomad-responses.js";
+import type { AllocationMetric } from "../app/nomad-responses.js";
 
 /** `POST /v1/jobs`, `/scale`, `/revert` (api.JobRegisterResponse). */
 export interface JobRegisterResponse {
@@ -87,9 +87,3 @@ export interface JobVersionsResponse {
   Versions: JobRead[];
 }
 
-/** The full allocation (`GET /v1/allocation/:id`), for its task states' events. */
-export interface AllocationRead {
-  ID: string;
-  NodeName: string;
-  TaskStates?: Record<string, { State: string; Events?: TaskEvent[] | null }> | null;
-}

@@ -30,9 +30,10 @@ if (skipReason) console.warn(`skipping test/e2e/deploy.test.ts: ${skipReason}`);
 // The contract tests' app: /health (500 with HEALTH=bad, which it also says on stderr), "hello <VERSION>" elsewhere.
 const APP = APP_SCRIPT;
 
-const APP_YAML = `# the e2e app
+/** The e2e app's np.yaml, run by the Node.js at `node` on the clients. */
+const appYaml = (node: string) => `# the e2e app
 name: hello
-command: /usr/local/bin/node
+command: ${node}
 args: ["-e", ${JSON.stringify(APP)}, "${MARKER}"]
 count: 2
 cpu: 50
@@ -117,9 +118,18 @@ describe.skipIf(skipReason !== null)(
           ],
         }),
       );
-      writeFileSync(appFile, APP_YAML);
       const up = await np(["up"]);
       expect(up.code, up.stdout + up.stderr).toBe(0);
+      // The Node.js runtime np installs on every host (np-agent's), else the one the harness copied.
+      writeFileSync(
+        appFile,
+        appYaml(
+          sh(
+            "node1",
+            "test -x /usr/local/lib/np/node && echo /usr/local/lib/np/node || echo /usr/local/bin/node",
+          ),
+        ),
+      );
     }, 900_000);
 
     afterAll(async () => {
