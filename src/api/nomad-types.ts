@@ -86,4 +86,3 @@ export interface JobRead {
 export interface JobVersionsResponse {
   Versions: JobRead[];
 }
-
