@@ -125,7 +125,7 @@ function writeAgent(name: string, ip: string, role: "server" | "client", pem: Pe
   const roleBlock =
     role === "server"
       ? `server {\n  enabled = true\n  bootstrap_expect = 3\n  server_join {\n    retry_join = ${join}\n  }\n}\nautopilot {\n  server_stabilization_time = "1s"\n}\n`
-      : `client {\n  enabled = true\n  servers = ${join}\n}\n`;
+      : `client {\n  enabled = true\n  servers = ${join}\n}\nplugin "raw_exec" {\n  config {\n    enabled = true\n  }\n}\n`;
   const hcl = `name = "${name}"
 data_dir = "${dir}/data"
 bind_addr = "${ip}"
@@ -263,7 +263,13 @@ const JOB = {
       {
         Name: "web",
         Count: 1,
-        Tasks: [{ Name: "web", Driver: "raw_exec", Config: { command: "/bin/true" } }],
+        Tasks: [
+          {
+            Name: "web",
+            Driver: "raw_exec",
+            Config: { command: "/bin/sh", args: ["-c", "echo hello-over-tls; exec sleep 300"] },
+          },
+        ],
       },
     ],
   },
@@ -290,6 +296,14 @@ describe("np's Nomad double with mutual TLS and ACLs (3 servers + 1 client on lo
   }, 60_000);
 
   afterAll(async () => {
+    // a Nomad client leaves its tasks running when it stops: stop the job first so no process outlives the test
+    if (mgmt) {
+      await api(SERVERS[0], "/v1/job/sec-web?purge=true", { method: "DELETE", token: mgmt.SecretID });
+      await until("the task stopped", async () => {
+        const r = await api(SERVERS[0], "/v1/allocations", { token: mgmt.SecretID });
+        return r.status === 200 && !r.body.some((x: { ClientStatus: string }) => x.ClientStatus === "running");
+      }).catch(() => undefined);
+    }
     for (const a of agents) a.proc?.kill("SIGKILL");
     await Promise.all(agents.map((a) => a.exited));
     rmSync(root, { recursive: true, force: true });
@@ -425,6 +439,30 @@ describe("np's Nomad double with mutual TLS and ACLs (3 servers + 1 client on lo
     const viaClient = await api(CLIENT, "/v1/job/sec-web", { token: mgmt.SecretID });
     expect([viaClient.status, viaClient.body?.ID]).toEqual([200, "sec-web"]);
     expect((await api(CLIENT, "/v1/job/sec-web")).text).toBe("Permission denied");
+  });
+
+  it("streams task logs over HTTPS only to tokens with read-logs (a denial is Nomad's 500)", async () => {
+    const allocs = await until("a running alloc", async () => {
+      const r = await api(SERVERS[0], "/v1/job/sec-web/allocations", { token: mgmt.SecretID });
+      return r.body?.find((a: { ClientStatus: string }) => a.ClientStatus === "running");
+    });
+    const logs = `/v1/client/fs/logs/${allocs.ID}?task=web&type=stdout&plain=true`;
+    // a server checks the token, then proxies to the client's HTTPS API, which checks it again
+    const text = await until("the task's output", async () => {
+      const r = await api(SERVERS[1], logs, { token: mgmt.SecretID });
+      return r.status === 200 && r.text.includes("hello-over-tls") ? r.text : undefined;
+    });
+    expect(text).toBe("hello-over-tls\n");
+    expect((await api(CLIENT, logs, { token: mgmt.SecretID })).text).toBe("hello-over-tls\n");
+    const tok = await api(SERVERS[0], "/v1/acl/token", {
+      method: "POST",
+      token: mgmt.SecretID,
+      body: { Name: "reader-2", Type: "client", Policies: ["reader"] },
+    });
+    for (const ip of [SERVERS[1], CLIENT]) {
+      const r = await api(ip, logs, { token: tok.body.SecretID });
+      expect([ip, r.status, r.text]).toEqual([ip, 500, "Permission denied"]);
+    }
   });
 
   it("keeps out a server whose certificate lacks server.global.nomad (verify_server_hostname)", async () => {

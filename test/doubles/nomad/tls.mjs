@@ -6,6 +6,7 @@
 // The double's own server<->server gossip and client<->server RPC (HTTP/JSON, see nomad-double.mjs) go over
 // mutual TLS with the same CA when `rpc = true`. Go's TLS alerts are approximated by OpenSSL's: a client sees
 // its connection closed with a TLS alert, as with a Go server.
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -64,8 +65,16 @@ function readCa(t) {
   } catch (e) {
     throw new Error(`Failed to read CA file: ${goOpenError(t.caFile, e)}`);
   }
-  if (!/-----BEGIN CERTIFICATE-----/.test(text))
-    throw new Error(`Failed to parse any valid certificates in CA file: ${t.caFile}`);
+  // x509.CertPool.AppendCertsFromPEM: fine when at least one certificate parses
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const parses = (pem) => {
+    try {
+      return !!new X509Certificate(pem);
+    } catch {
+      return false;
+    }
+  };
+  if (!blocks.some(parses)) throw new Error(`Failed to parse any valid certificates in CA file: ${t.caFile}`);
   return text;
 }
 
