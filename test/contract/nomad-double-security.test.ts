@@ -301,7 +301,9 @@ describe("np's Nomad double with mutual TLS and ACLs (3 servers + 1 client on lo
       await api(SERVERS[0], "/v1/job/sec-web?purge=true", { method: "DELETE", token: mgmt.SecretID });
       await until("the task stopped", async () => {
         const r = await api(SERVERS[0], "/v1/allocations", { token: mgmt.SecretID });
-        return r.status === 200 && !r.body.some((x: { ClientStatus: string }) => x.ClientStatus === "running");
+        return (
+          r.status === 200 && !r.body.some((x: { ClientStatus: string }) => x.ClientStatus === "running")
+        );
       }).catch(() => undefined);
     }
     for (const a of agents) a.proc?.kill("SIGKILL");

@@ -49,15 +49,7 @@ import { fingerprintDrivers, initJobServer, jobMethods } from "./nomad/agent-job
 import { isJobsPath, jobsRoute } from "./nomad/api.mjs";
 import { deepMerge, isObj, parseHcl } from "./nomad/hcl.mjs";
 import { streamLogs } from "./nomad/logs.mjs";
-import {
-  checkTlsSettings,
-  goDialError,
-  httpApiServer,
-  internalServer,
-  loadTls,
-  outgoingTlsOptions,
-  tlsSettings,
-} from "./nomad/tls.mjs";
+import { goDialError, httpApiServer, internalServer, setupAgentTls, tlsSettings } from "./nomad/tls.mjs";
 
 export { deepMerge, parseHcl };
 
@@ -425,6 +417,15 @@ class CodedError extends Error {
 /** An error coming back from a server RPC: clients prefix it with "rpc error: ", like Nomad's conn pool. */
 class RpcError extends Error {}
 const NO_LEADER = "No cluster leader";
+/** The double's "HTTP" RPC: an API request (with its ACL token) sent on to a server or to the leader. */
+const httpRpcArgs = (req, forwarded) => ({
+  method: req.method,
+  path: req.path,
+  query: req.query.toString(),
+  body: req.body,
+  token: req.token ?? "",
+  forwarded,
+});
 const json = (body, headers = {}, status = 200) => ({ status, headers, body, json: true });
 
 // ---------------------------------------------------------------- the agent
@@ -1300,17 +1301,10 @@ export class Agent {
     let lastErr;
     for (const s of servers) {
       try {
-        const args = {
-          method: req.method,
-          path: req.path,
-          query: req.query.toString(),
-          body: req.body,
-          token: req.token ?? "",
-        };
         const r = await this.transport.postJson(
           s,
           `${INTERNAL}/rpc`,
-          { method: "HTTP", args },
+          { method: "HTTP", args: httpRpcArgs(req, false) },
           wait + TIMING.hold + 15000,
         );
         if (r.rpcError) r.text = `rpc error: ${r.text}`;
@@ -1339,14 +1333,7 @@ export class Agent {
 
   async forwardToLeader(req) {
     const wait = parseGoDuration(req.query.get("wait") ?? "") ?? 0;
-    const args = {
-      method: req.method,
-      path: req.path,
-      query: req.query.toString(),
-      body: req.body,
-      token: req.token ?? "",
-      forwarded: true,
-    };
+    const args = httpRpcArgs(req, true);
     try {
       return await this.transport.postJson(
         this.leader,
@@ -1858,55 +1845,10 @@ export class Agent {
     });
   }
 
-  /**
-   * Loads the TLS material with the checks and texts of the real agent's start: server setup
-   * (nomad.NewServer: tlsutil.NewTLSConfiguration, then with rpc getTLSConf), client setup (client.NewClient
-   * with rpc), then the HTTP servers (NewHTTPServers with tls.http).
-   */
-  setupTls() {
-    const { cfg } = this;
-    const t = cfg.tls;
-    const fail = (prefix, e) => Object.assign(new Error(e.message), { startText: `${prefix}${e.message}` });
-    try {
-      if (cfg.server.enabled) checkTlsSettings(t);
-      if (cfg.server.enabled && t.rpc)
-        this.rpcTls = loadTls(t, { verifyIncoming: true, verifyOutgoing: true });
-    } catch (e) {
-      throw fail("Error starting agent: server setup failed: ", e);
-    }
-    try {
-      if (cfg.client.enabled && t.rpc)
-        this.rpcTls ??= loadTls(t, { verifyIncoming: false, verifyOutgoing: true });
-    } catch (e) {
-      throw fail("Error starting agent: client setup failed: ", e);
-    }
-    this.outTls = this.rpcTls ? outgoingTlsOptions(t, this.rpcTls, cfg.region) : null;
-    if (!t.http) return;
-    try {
-      checkTlsSettings(t);
-    } catch (e) {
-      throw fail("Error starting http server: failed to initialize HTTP server TLS configuration: ", e);
-    }
-    try {
-      this.apiTls = loadTls(t, { verifyIncoming: t.verifyHttpsClient, verifyOutgoing: false });
-    } catch (e) {
-      // NewHTTPServers collects listener errors with go-multierror
-      throw fail("Error starting http server: ", { message: `1 error occurred:\n\t* ${e.message}\n\n` });
-    }
-    // the double's own agent-to-agent HTTPS (log streams): trust the CA, present our certificate
-    this.httpTls = {
-      ca: this.apiTls.ca || undefined,
-      cert: this.apiTls.cert,
-      key: this.apiTls.key,
-      rejectUnauthorized: !!this.apiTls.ca,
-      checkServerIdentity: () => undefined,
-    };
-  }
-
   async start() {
     const { cfg } = this;
     fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
-    this.setupTls();
+    Object.assign(this, setupAgentTls(cfg));
     const internal = (kind) => (h) => internalServer(cfg.tls, this.rpcTls, cfg.region, kind, h, log);
     if (cfg.server.enabled) {
       await this.listen(

@@ -329,3 +329,49 @@ export function outgoingTlsOptions(t, material, region) {
     },
   };
 }
+
+/**
+ * Loads an agent's TLS material with the checks and texts of the real agent's start: server setup
+ * (nomad.NewServer: tlsutil.NewTLSConfiguration, then with rpc getTLSConf), client setup (client.NewClient
+ * with rpc), then the HTTP servers (NewHTTPServers with tls.http). Errors carry `startText`, the line Nomad
+ * prints. Returns {rpcTls, outTls, apiTls, httpTls} (httpTls: the double's own agent-to-agent HTTPS).
+ */
+export function setupAgentTls(cfg) {
+  const t = cfg.tls;
+  const out = { rpcTls: null, outTls: null, apiTls: null, httpTls: null };
+  const fail = (prefix, e) => Object.assign(new Error(e.message), { startText: `${prefix}${e.message}` });
+  try {
+    if (cfg.server.enabled) checkTlsSettings(t);
+    if (cfg.server.enabled && t.rpc) out.rpcTls = loadTls(t, { verifyIncoming: true, verifyOutgoing: true });
+  } catch (e) {
+    throw fail("Error starting agent: server setup failed: ", e);
+  }
+  try {
+    if (cfg.client.enabled && t.rpc)
+      out.rpcTls ??= loadTls(t, { verifyIncoming: false, verifyOutgoing: true });
+  } catch (e) {
+    throw fail("Error starting agent: client setup failed: ", e);
+  }
+  out.outTls = out.rpcTls ? outgoingTlsOptions(t, out.rpcTls, cfg.region) : null;
+  if (!t.http) return out;
+  try {
+    checkTlsSettings(t);
+  } catch (e) {
+    throw fail("Error starting http server: failed to initialize HTTP server TLS configuration: ", e);
+  }
+  try {
+    out.apiTls = loadTls(t, { verifyIncoming: t.verifyHttpsClient, verifyOutgoing: false });
+  } catch (e) {
+    // NewHTTPServers collects listener errors with go-multierror
+    throw fail("Error starting http server: ", { message: `1 error occurred:\n\t* ${e.message}\n\n` });
+  }
+  // log streams between agents: trust the CA, present our certificate, no name check
+  out.httpTls = {
+    ca: out.apiTls.ca || undefined,
+    cert: out.apiTls.cert,
+    key: out.apiTls.key,
+    rejectUnauthorized: !!out.apiTls.ca,
+    checkServerIdentity: () => undefined,
+  };
+  return out;
+}
