@@ -2,9 +2,11 @@
 // np's Nomad TEST DOUBLE: it is NOT HashiCorp Nomad. It stands in for /usr/local/bin/nomad on sandbox nodes,
 // where Nomad cannot be downloaded: `nomad version`, `nomad agent -config DIR|FILE` with Nomad's config checks,
 // and an agent whose HTTP API (:4646) has the shapes, status codes, headers and plain-text errors of Nomad
-// 1.10 for what np uses (status, raft configuration, autopilot health, members, self, health, nodes).
-// Contract: test/contract/nomad-double.test.ts. One file, Node >= 22 built-ins only; every response carries
-// `X-Np-Double: nomad`. The mirror builder rewrites the next line, which always matches /^const VERSION = ".*";$/.
+// 1.10 for what np uses (status, raft configuration, autopilot health, members, self, health, nodes, jobs),
+// with the `tls` block (nomad/tls.mjs: HTTPS API, mutual TLS between agents) and ACLs (nomad/acl-*.mjs).
+// Contracts: test/contract/nomad-double*.test.ts. Node >= 22 built-ins only, this file plus its nomad/ modules
+// (the mirror builder bundles them into one); every response carries `X-Np-Double: nomad`. The mirror builder
+// rewrites the next line, which always matches /^const VERSION = ".*";$/.
 const VERSION = "1.10.5";
 const REVISION = "a3b86c697f38ab032e1acaae8503ed10815bc4a2"; // upstream v1.10.5 commit, not rewritten
 const BUILD_DATE = "2025-09-09T00:00:00Z"; // placeholder
