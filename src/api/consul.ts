@@ -70,6 +70,27 @@ export class ConsulApi extends RaftApi<ConsulRaftServer> {
     return r.status === 404 ? [] : (r.body ?? []);
   }
 
+  /**
+   * Every instance of a service with its checks, as a blocking query: held until the catalog passes `index`
+   * (X-Consul-Index) or `waitSec` passes.
+   */
+  async serviceHealthIndexed(
+    name: string,
+    block: { index?: number; waitSec?: number; signal?: AbortSignal } = {},
+  ): Promise<{ body: ConsulServiceHealth[]; index: number }> {
+    const wait = block.waitSec ?? 60;
+    const q = (block.index ?? 0) > 0 ? `?index=${block.index}&wait=${wait}s` : "";
+    const r = await this.api.get<ConsulServiceHealth[]>(
+      `/v1/health/service/${encodeURIComponent(name)}${q}`,
+      {
+        timeoutMs: wait * 1000 * (17 / 16) + 15_000,
+        ...(block.signal && { signal: block.signal }),
+      },
+    );
+    const header = r.headers["x-consul-index"];
+    return { body: r.body, index: Number(Array.isArray(header) ? header[0] : header) || 0 };
+  }
+
   /** Every instance of a service, with its node's and its own checks. */
   async serviceHealth(name: string): Promise<ConsulServiceHealth[]> {
     return (await this.api.get<ConsulServiceHealth[]>(`/v1/health/service/${encodeURIComponent(name)}`)).body;

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { type Dispatcher, request } from "undici";
 import { OperationError } from "../errors.js";
 
@@ -21,6 +22,15 @@ export interface ApiResponse<T> {
   headers: Record<string, string | string[] | undefined>;
 }
 
+/** Per-request options: a longer timeout (blocking queries, log streams) and cancellation. */
+export interface RequestOptions {
+  /** Statuses (besides 200) returned instead of thrown. */
+  accept?: number[];
+  /** How long to wait for the headers and between body chunks (default: the client's). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /** A small JSON client over an undici dispatcher (a direct connection or an SSH tunnel). */
 export class JsonApi {
   constructor(
@@ -33,7 +43,7 @@ export class JsonApi {
   ) {}
 
   /** GET a JSON document; statuses in `accept` (besides 200) are returned instead of thrown. */
-  async get<T>(path: string, accept: number[] = []): Promise<ApiResponse<T>> {
+  async get<T>(path: string, accept: number[] | RequestOptions = []): Promise<ApiResponse<T>> {
     return this.send<T>("GET", path, undefined, accept);
   }
 
@@ -41,9 +51,34 @@ export class JsonApi {
     method: Dispatcher.HttpMethod,
     path: string,
     body?: unknown,
-    accept: number[] = [],
+    accept: number[] | RequestOptions = [],
   ): Promise<ApiResponse<T>> {
-    const res = await request(new URL(path, this.origin), {
+    const opts = Array.isArray(accept) ? { accept } : accept;
+    const res = await this.open(method, path, body, opts);
+    const text = await res.body.text();
+    if (res.statusCode !== 200 && !(opts.accept ?? []).includes(res.statusCode))
+      throw new ApiError(this.name, res.statusCode, path, text);
+    let parsed: T;
+    try {
+      parsed = JSON.parse(text) as T;
+    } catch {
+      // An accepted error status carries Nomad's plain-text message.
+      if (res.statusCode !== 200) return { status: res.statusCode, body: text as T, headers: res.headers };
+      throw new ApiError(this.name, res.statusCode, path, `not JSON: ${text.slice(0, 200)}`);
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers };
+  }
+
+  /** GET a streamed body (a log stream): the body is returned unread; a status other than 200 throws. */
+  async stream(path: string, opts: RequestOptions = {}): Promise<Readable> {
+    const res = await this.open("GET", path, undefined, opts);
+    if (res.statusCode !== 200) throw new ApiError(this.name, res.statusCode, path, await res.body.text());
+    return res.body;
+  }
+
+  private open(method: Dispatcher.HttpMethod, path: string, body: unknown, opts: RequestOptions) {
+    const timeout = opts.timeoutMs ?? this.timeoutMs;
+    return request(new URL(path, this.origin), {
       method,
       dispatcher: this.dispatcher,
       headers: {
@@ -51,18 +86,9 @@ export class JsonApi {
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      ...(opts.signal && { signal: opts.signal }),
     });
-    const text = await res.body.text();
-    if (res.statusCode !== 200 && !accept.includes(res.statusCode))
-      throw new ApiError(this.name, res.statusCode, path, text);
-    let parsed: T;
-    try {
-      parsed = JSON.parse(text) as T;
-    } catch {
-      throw new ApiError(this.name, res.statusCode, path, `not JSON: ${text.slice(0, 200)}`);
-    }
-    return { status: res.statusCode, body: parsed, headers: res.headers };
   }
 }

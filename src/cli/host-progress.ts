@@ -55,20 +55,8 @@ async function renderLive(
   color: boolean,
 ): Promise<void> {
   // Loaded on use: only a terminal shows live progress, and listr2 would slow every other start.
-  const { LISTR_DEFAULT_RENDERER_STYLE, Listr, ListrLogger, ProcessOutput } = await import("listr2");
-  // The list is drawn on stderr; stdout written meanwhile is held back and printed after the list.
-  const processOutput = new ProcessOutput(
-    withWidth(streams.stderr) as NodeJS.WriteStream,
-    streams.stdout as NodeJS.WriteStream,
-  );
-  const plain = Object.fromEntries(
-    Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((state) => [state, (text: string) => text]),
-  );
-  const rendererOptions = {
-    logger: new ListrLogger({ processOutput }),
-    collapseErrors: true,
-    ...(color ? {} : { color: plain }),
-  };
+  const { Listr } = await import("listr2");
+  const rendererOptions = { ...(await listrRendererOptions(streams, color)), collapseErrors: true };
   await new Listr(
     hosts.map((host) => ({
       title: `${host}: waiting`,
@@ -93,6 +81,22 @@ async function renderLive(
       fallbackRendererOptions: rendererOptions,
     },
   ).run();
+}
+
+/**
+ * listr2's renderer options for np's live progress: drawn on stderr (stdout written meanwhile is held back and
+ * printed after the list), without colours unless `color`. Loads listr2.
+ */
+export async function listrRendererOptions(streams: ProgressStreams, color: boolean) {
+  const { LISTR_DEFAULT_RENDERER_STYLE, ListrLogger, ProcessOutput } = await import("listr2");
+  const processOutput = new ProcessOutput(
+    withWidth(streams.stderr) as NodeJS.WriteStream,
+    streams.stdout as NodeJS.WriteStream,
+  );
+  const plain = Object.fromEntries(
+    Object.keys(LISTR_DEFAULT_RENDERER_STYLE.color ?? {}).map((state) => [state, (text: string) => text]),
+  );
+  return { logger: new ListrLogger({ processOutput }), ...(color ? {} : { color: plain }) };
 }
 
 /** The stream, with 80 columns when it reports none: a terminal of width 0 (an unsized pty) wraps every character. */

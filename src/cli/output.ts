@@ -1,6 +1,7 @@
 import { styleText } from "node:util";
 import type { Output } from "../output/port.js";
 import { runHostProgress } from "./host-progress.js";
+import { liveLines } from "./live-lines.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -53,6 +54,7 @@ export function createOutput(options: OutputOptions = {}): Output {
     data: (v) => line(stdout, JSON.stringify(v, null, 2)),
     paint,
     hostProgress: (hosts, work) => runHostProgress(out, { stdout, stderr }, hosts, work),
+    liveLines: (title) => liveLines(out, { stdout, stderr }, title),
   };
   return out;
 }

@@ -29,6 +29,17 @@ export interface Output {
    * host: whatever a host's work throws becomes that host's `failed` outcome, and the other hosts still finish.
    */
   hostProgress<T>(hosts: readonly string[], work: (host: string) => HostWork<T>): Promise<HostOutcomes<T>>;
+  /**
+   * A block that follows something long (a deployment): a title and lines beneath it (one per instance), redrawn
+   * in place on a terminal; otherwise each title or line is printed when it changes. Nothing with --json.
+   */
+  liveLines(title: string): LiveLines;
+}
+
+/** A live block of lines (see Output.liveLines); `end` leaves its final state on screen. */
+export interface LiveLines {
+  update(title: string, lines: readonly string[]): void;
+  end(ok: boolean, title: string, lines: readonly string[]): Promise<void>;
 }
 
 /** One host's work: `update` reports progress while it runs; `summary` is the host's final line. */

@@ -416,6 +416,24 @@ describe("np's Nomad double, run as a 3-server + 1-client cluster on loopback", 
     expect((await api(s, "/v1/volumes")).status).toBe(501);
   });
 
+  it("without an acl block: ACL endpoints say `ACL support disabled`, WhoAmI the ACLs-disabled token", async () => {
+    for (const [p, method] of [
+      ["/v1/acl/bootstrap", "POST"],
+      ["/v1/acl/policies", "GET"],
+      ["/v1/acl/tokens", "GET"],
+    ]) {
+      const r = await api("127.0.0.22", p, method);
+      expect([p, r.status, r.text]).toEqual([p, 400, "ACL support disabled"]);
+    }
+    const self = await doc(client.ip, "/v1/acl/token/self");
+    expect(self).toMatchObject({ AccessorID: "acls-disabled", Name: "ACLs disabled token", Type: "client" });
+    expect((await doc("127.0.0.21", "/v1/agent/self")).config.ACL.Enabled).toBe(false);
+    expect((await doc("127.0.0.21", "/v1/agent/self")).config.TLSConfig).toMatchObject({
+      EnableHTTP: false,
+      EnableRPC: false,
+    });
+  });
+
   it("holds a blocking query until ?wait= when nothing changes", async () => {
     const first = await api("127.0.0.23", "/v1/nodes");
     const index = first.headers.get("x-nomad-index");

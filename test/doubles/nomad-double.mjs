@@ -2,9 +2,11 @@
 // np's Nomad TEST DOUBLE: it is NOT HashiCorp Nomad. It stands in for /usr/local/bin/nomad on sandbox nodes,
 // where Nomad cannot be downloaded: `nomad version`, `nomad agent -config DIR|FILE` with Nomad's config checks,
 // and an agent whose HTTP API (:4646) has the shapes, status codes, headers and plain-text errors of Nomad
-// 1.10 for what np uses (status, raft configuration, autopilot health, members, self, health, nodes).
-// Contract: test/contract/nomad-double.test.ts. One file, Node >= 22 built-ins only; every response carries
-// `X-Np-Double: nomad`. The mirror builder rewrites the next line, which always matches /^const VERSION = ".*";$/.
+// 1.10 for what np uses (status, raft configuration, autopilot health, members, self, health, nodes, jobs),
+// with the `tls` block (nomad/tls.mjs: HTTPS API, mutual TLS between agents) and ACLs (nomad/acl-*.mjs).
+// Contracts: test/contract/nomad-double*.test.ts. Node >= 22 built-ins only, this file plus its nomad/ modules
+// (the mirror builder bundles them into one); every response carries `X-Np-Double: nomad`. The mirror builder
+// rewrites the next line, which always matches /^const VERSION = ".*";$/.
 const VERSION = "1.10.5";
 const REVISION = "a3b86c697f38ab032e1acaae8503ed10815bc4a2"; // upstream v1.10.5 commit, not rewritten
 const BUILD_DATE = "2025-09-09T00:00:00Z"; // placeholder
@@ -29,13 +31,29 @@ const BUILD_DATE = "2025-09-09T00:00:00Z"; // placeholder
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { aclRoute } from "./nomad/acl-api.mjs";
+import {
+  authorizeAgentRead,
+  authorizeServer,
+  httpError,
+  logsAllowed,
+  parseToken,
+  resolveToken,
+  whoAmIForClient,
+} from "./nomad/acl-auth.mjs";
+import { initAclServer } from "./nomad/acl-store.mjs";
 import { fingerprintDrivers, initJobServer, jobMethods } from "./nomad/agent-jobs.mjs";
 import { isJobsPath, jobsRoute } from "./nomad/api.mjs";
+import { deepMerge, isObj, parseHcl } from "./nomad/hcl.mjs";
 import { streamLogs } from "./nomad/logs.mjs";
+import { goDialError, httpApiServer, internalServer, setupAgentTls, tlsSettings } from "./nomad/tls.mjs";
+
+export { deepMerge, parseHcl };
 
 // Timings (ms). Defaults are sensible for real use; tests shorten them through the environment.
 const envMs = (name, def) => (Number(process.env[name]) > 0 ? Number(process.env[name]) : def);
@@ -98,16 +116,6 @@ const addrKey = (a) => {
     : `~${a}`;
 };
 const byAddr = (a, b) => (addrKey(a) < addrKey(b) ? -1 : addrKey(a) > addrKey(b) ? 1 : 0);
-const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-export function deepMerge(a, b) {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    if (isObj(out[k]) && isObj(v)) out[k] = deepMerge(out[k], v);
-    else if (Array.isArray(out[k]) && Array.isArray(v)) out[k] = [...new Set([...out[k], ...v])];
-    else out[k] = v;
-  }
-  return out;
-}
 const stableSince = (t) => new Date(Math.round(t / 1000) * 1000).toISOString().replace(/\.\d+Z$/, "Z");
 
 // ---------------------------------------------------------------- logging (hclog-like lines on stdout)
@@ -126,139 +134,6 @@ function log(level, sub, msg, fields = {}) {
 }
 const ui = (s) => process.stdout.write(`==> ${s}\n`);
 const uiError = (s) => process.stderr.write(`==> ${s}\n`);
-
-// ---------------------------------------------------------------- HCL reader (the subset np writes, HCL1-like)
-function tokenize(src, file) {
-  const toks = [];
-  let i = 0;
-  let line = 1;
-  let col = 1;
-  const fail = (l, c, msg) => {
-    throw new Error(`At ${l}:${c}: ${msg}`);
-  };
-  const adv = (n) => {
-    for (let k = 0; k < n; k++, i++) {
-      if (src[i] === "\n") {
-        line++;
-        col = 1;
-      } else col++;
-    }
-  };
-  const NUM = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
-  const ID = /[A-Za-z_][\w.-]*/y;
-  while (i < src.length) {
-    const ch = src[i];
-    if (/\s/.test(ch)) adv(1);
-    else if (ch === "#" || (ch === "/" && src[i + 1] === "/"))
-      while (i < src.length && src[i] !== "\n") adv(1);
-    else if (ch === "/" && src[i + 1] === "*") {
-      const end = src.indexOf("*/", i + 2);
-      if (end < 0) fail(line, col, "comment not terminated");
-      adv(end + 2 - i);
-    } else if ("{}[]=,:".includes(ch)) {
-      toks.push({ t: ch, l: line, c: col });
-      adv(1);
-    } else if (ch === '"') {
-      const at = { l: line, c: col };
-      let s = "";
-      adv(1);
-      for (;;) {
-        const c = src[i];
-        if (c === undefined || c === "\n") fail(at.l, at.c, "literal not terminated");
-        if (c === '"') break;
-        if (c === "\\") {
-          const e = src[i + 1];
-          const map = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", "/": "/" };
-          if (e === "u") {
-            s += String.fromCharCode(Number.parseInt(src.slice(i + 2, i + 6), 16));
-            adv(6);
-          } else if (e in map) {
-            s += map[e];
-            adv(2);
-          } else fail(line, col, `unknown escape sequence \\${e}`);
-        } else {
-          s += c;
-          adv(1);
-        }
-      }
-      adv(1);
-      toks.push({ t: "str", v: s, ...at });
-    } else if (ch === "<" && src[i + 1] === "<") {
-      fail(line, col, `heredoc strings are not supported by np's Nomad double (${file})`);
-    } else {
-      NUM.lastIndex = i;
-      ID.lastIndex = i;
-      const num = NUM.exec(src);
-      const id = num ? null : ID.exec(src);
-      if (!num && !id) fail(line, col, `illegal char ${JSON.stringify(ch)}`);
-      toks.push(
-        num ? { t: "num", v: Number(num[0]), l: line, c: col } : { t: "id", v: id[0], l: line, c: col },
-      );
-      adv((num ?? id)[0].length);
-    }
-  }
-  return toks;
-}
-
-/** Parses HCL text into a plain object: blocks become objects (labels nest), repeated blocks merge. */
-export function parseHcl(src, file = "<input>") {
-  const toks = tokenize(src, file);
-  let p = 0;
-  const fail = (t, msg) => {
-    throw new Error(t ? `At ${t.l}:${t.c}: ${msg}` : `At EOF: ${msg}`);
-  };
-  const expect = (ty) => {
-    const t = toks[p];
-    if (t?.t !== ty) fail(t, `expected '${ty}' but found ${t ? (t.v ?? t.t) : "end of file"}`);
-    p++;
-  };
-  const value = () => {
-    const t = toks[p++];
-    if (!t) fail(t, "expected a value");
-    if (t.t === "str" || t.t === "num") return t.v;
-    if (t.t === "id" && (t.v === "true" || t.v === "false")) return t.v === "true";
-    if (t.t === "[") {
-      const list = [];
-      while (toks[p] && toks[p].t !== "]") {
-        list.push(value());
-        if (toks[p]?.t === ",") p++;
-      }
-      expect("]");
-      return list;
-    }
-    if (t.t === "{") {
-      const o = body("}");
-      expect("}");
-      return o;
-    }
-    return fail(t, `unexpected token ${t.v ?? t.t}`);
-  };
-  const body = (end) => {
-    const out = {};
-    while (toks[p] && toks[p].t !== end) {
-      const k = toks[p++];
-      if (k.t !== "id" && k.t !== "str") fail(k, `expected a key, found '${k.t}'`);
-      if (toks[p]?.t === "=" || toks[p]?.t === ":") {
-        p++;
-        const v = value();
-        out[k.v] = isObj(out[k.v]) && isObj(v) ? deepMerge(out[k.v], v) : v;
-        if (toks[p]?.t === ",") p++;
-        continue;
-      }
-      const labels = [];
-      while (toks[p]?.t === "str" || toks[p]?.t === "id") labels.push(toks[p++].v);
-      expect("{");
-      let v = body("}");
-      expect("}");
-      for (const l of labels.reverse()) v = { [l]: v };
-      out[k.v] = isObj(out[k.v]) ? deepMerge(out[k.v], v) : v;
-    }
-    return out;
-  };
-  const out = body(undefined);
-  if (p < toks.length) fail(toks[p], `unexpected '${toks[p].t}'`);
-  return out;
-}
 
 // ---------------------------------------------------------------- config: keys (Nomad 1.10.5, blocks that reject unknown keys)
 const KEYS = {
@@ -312,6 +187,18 @@ function parseConfigFile(file) {
   } else obj = parseHcl(text, file);
   const bad = unexpectedKeys(obj);
   if (bad) throw new Error(bad);
+  // config_parse.go convertDurations (its role_ttl entry names acl.policy_ttl: Nomad's own slip, kept)
+  for (const [key, name] of [
+    ["token_ttl", "acl.token_ttl"],
+    ["policy_ttl", "acl.policy_ttl"],
+    ["role_ttl", "acl.policy_ttl"],
+    ["token_min_expiration_ttl", "acl.token_min_expiration_ttl"],
+    ["token_max_expiration_ttl", "acl.token_max_expiration_ttl"],
+  ]) {
+    const v = obj.acl?.[key];
+    if (v != null && v !== "" && parseGoDuration(String(v)) === null)
+      throw new Error(`${name} can't parse time duration ${v}`);
+  }
   return obj;
 }
 
@@ -391,6 +278,9 @@ export function normalizeConfig(raw, files = []) {
     leaveOnInt: bool(raw.leave_on_interrupt),
     leaveOnTerm: bool(raw.leave_on_terminate),
     aclEnabled: bool(raw.acl?.enabled),
+    acl: aclSettings(raw.acl ?? {}),
+    tls: tlsSettings(raw.tls ?? {}),
+    warnings: [],
     cleanupDeadServers:
       raw.autopilot?.cleanup_dead_servers == null || bool(raw.autopilot.cleanup_dead_servers),
     // autopilot.server_stabilization_time (default 10s): how long a server must be up before it counts healthy
@@ -410,10 +300,26 @@ export function normalizeConfig(raw, files = []) {
       hostVolumes: c.host_volume ?? {},
     },
     consulAddr: String(raw.consul?.address ?? "127.0.0.1:8500"),
+    consulToken: String(raw.consul?.token ?? ""),
     files,
     raw,
   };
-  // Same checks, same order and same words as `nomad agent` (command/agent/command.go readConfig).
+  try {
+    checkConfig(cfg);
+  } catch (e) {
+    e.warnings = cfg.warnings;
+    throw e;
+  }
+  return cfg;
+}
+
+/** Same checks, same order and same words as `nomad agent` (command/agent/command.go IsValidConfig). */
+function checkConfig(cfg) {
+  if (!cfg.server.enabled && !cfg.client.enabled)
+    throw new Error("Must specify either server, client or dev mode for the agent.");
+  // printed as an error line, then the agent goes on, unless both HTTP and RPC use TLS
+  if (!cfg.tls.http || !cfg.tls.rpc)
+    cfg.warnings.push("WARNING: mTLS is not configured - Nomad is not secure without mTLS!");
   if (cfg.server.encrypt) {
     const b64 = /^[A-Za-z0-9+/]*={0,2}$/.test(cfg.server.encrypt) && cfg.server.encrypt.length % 4 === 0;
     if (!b64) throw new Error("Invalid encryption key: illegal base64 data at input byte 0");
@@ -423,8 +329,6 @@ export function normalizeConfig(raw, files = []) {
         `Error starting agent: server setup failed: key size must be 16, 24 or 32 bytes (got ${n})`,
       );
   }
-  if (!cfg.server.enabled && !cfg.client.enabled)
-    throw new Error("Must specify either server, client or dev mode for the agent.");
   if (cfg.dataDir && !path.isAbsolute(cfg.dataDir))
     throw new Error(`data-dir must be given as an absolute path: got ${cfg.dataDir}`);
   if (cfg.server.enabled && !cfg.dataDir) throw new Error("Must specify data directory");
@@ -436,23 +340,48 @@ export function normalizeConfig(raw, files = []) {
     throw new Error(
       `Invalid log level: ${cfg.logLevel}. Valid log levels are: [TRACE DEBUG INFO WARN ERROR]`,
     );
-  return cfg;
+}
+
+/** The `acl` block (command/agent/config.go ACLConfig; defaults 30s TTLs, token expiration TTLs 1m..24h). */
+function aclSettings(a) {
+  const ms = (v, def) => (v == null || v === "" ? def : parseGoDuration(String(v)));
+  return {
+    enabled: a.enabled === true || a.enabled === "true",
+    tokenTtlMs: ms(a.token_ttl, 30000),
+    policyTtlMs: ms(a.policy_ttl, 30000),
+    roleTtlMs: ms(a.role_ttl, 30000),
+    replicationToken: a.replication_token == null ? "" : String(a.replication_token),
+    tokenMinExpirationMs: ms(a.token_min_expiration_ttl, 60000),
+    tokenMaxExpirationMs: ms(a.token_max_expiration_ttl, 86400000),
+  };
 }
 
 // ---------------------------------------------------------------- internal transport
-function postJson(hostport, p, payload, timeoutMs) {
+/** POSTs JSON to another double agent; `tlsOpts` (rpc TLS) makes it mutual TLS with Go-like error texts. */
+function postJson(hostport, p, payload, timeoutMs, tlsOpts = null) {
   const [host, port] = splitHostPort(hostport, 0);
   const data = JSON.stringify(payload);
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host, port, path: p, method: "POST", agent: false, headers: { "content-type": "application/json" } },
+    const req = (tlsOpts ? https : http).request(
+      {
+        host,
+        port,
+        path: p,
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json" },
+        ...(tlsOpts ?? {}),
+      },
       (res) => {
         const chunks = [];
         res.on("data", (d) => chunks.push(d));
         res.on("error", reject);
         res.on("end", () => {
           const txt = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200) return reject(new Error(txt || `HTTP ${res.statusCode}`));
+          if (res.statusCode !== 200)
+            return reject(
+              Object.assign(new Error(txt || `HTTP ${res.statusCode}`), { status: res.statusCode }),
+            );
           try {
             resolve(JSON.parse(txt));
           } catch (e) {
@@ -463,7 +392,13 @@ function postJson(hostport, p, payload, timeoutMs) {
     );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`dial tcp ${hostport}: i/o timeout`)));
     req.on("error", (e) =>
-      reject(e.code === "ECONNREFUSED" ? new Error(`dial tcp ${hostport}: connect: connection refused`) : e),
+      reject(
+        e.code === "ECONNREFUSED"
+          ? new Error(`dial tcp ${hostport}: connect: connection refused`)
+          : tlsOpts && !/i\/o timeout/.test(e.message)
+            ? new Error(goDialError(e))
+            : e,
+      ),
     );
     req.end(data);
   });
@@ -485,6 +420,15 @@ class CodedError extends Error {
 /** An error coming back from a server RPC: clients prefix it with "rpc error: ", like Nomad's conn pool. */
 class RpcError extends Error {}
 const NO_LEADER = "No cluster leader";
+/** The double's "HTTP" RPC: an API request (with its ACL token) sent on to a server or to the leader. */
+const httpRpcArgs = (req, forwarded) => ({
+  method: req.method,
+  path: req.path,
+  query: req.query.toString(),
+  body: req.body,
+  token: req.token ?? "",
+  forwarded,
+});
 const json = (body, headers = {}, status = 200) => ({ status, headers, body, json: true });
 
 // ---------------------------------------------------------------- the agent
@@ -501,11 +445,14 @@ export class Agent {
     this.keyTag = cfg.server.encrypt
       ? createHash("sha256").update(cfg.server.encrypt).digest("hex").slice(0, 16)
       : "";
-    this.transport = { postJson };
+    // rpc TLS options (set in start() once the certificates are loaded)
+    this.outTls = null;
+    this.transport = { postJson: (h, p, body, ms) => postJson(h, p, body, ms, this.outTls) };
     this.log = log;
     if (cfg.server.enabled) {
       this.initServer();
       initJobServer(this);
+      initAclServer(this, fs, path, parseGoDuration);
     }
     if (cfg.client.enabled) {
       this.initClient();
@@ -647,6 +594,7 @@ export class Agent {
       nodeHb: [...this.nodeHb.values()].map(({ seenAt, ...h }) => h),
       // the leader's job state (Nomad replicates it through raft; the double ships it with every gossip)
       jobs: this.leader === this.rpcAddr ? this.store.toJSON() : undefined,
+      acl: this.leader === this.rpcAddr ? this.acl.toJSON() : undefined,
     };
   }
 
@@ -671,6 +619,10 @@ export class Agent {
     // The leader's raft configuration is authoritative (so removals spread); before any leader, peer sets union.
     const fromLeader = g.leader && g.leader === g.rpc && g.term >= this.term;
     if (fromLeader) this.adoptPeers(g.peers);
+    if (fromLeader && g.acl && g.leader !== this.rpcAddr) {
+      this.acl.load(g.acl);
+      this.saveAclSoon();
+    }
     if (fromLeader && g.jobs && g.leader !== this.rpcAddr) {
       this.store.load(g.jobs);
       this.saveJobsSoon();
@@ -776,7 +728,7 @@ export class Agent {
     targets.delete(this.serfAddr);
     const results = await Promise.allSettled(
       [...targets].map(async (t) => {
-        const reply = await postJson(
+        const reply = await this.transport.postJson(
           t,
           `${INTERNAL}/gossip`,
           this.gossipPayload(),
@@ -1060,7 +1012,7 @@ export class Agent {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(this.serverCursor + k) % targets.length];
       try {
-        const r = await postJson(
+        const r = await this.transport.postJson(
           t,
           `${INTERNAL}/rpc`,
           { method: "Node.UpdateStatus", args: payload },
@@ -1117,6 +1069,13 @@ export class Agent {
       ) {
         if (!this.cfg.server.enabled) throw new CodedError(404, "unknown internal endpoint");
         reply = await this.jobRpc(body.method, body.args);
+      } else if (kind === "rpc" && req.url === `${INTERNAL}/rpc` && body.method === "ACL.WhoAmI") {
+        // client/acl.go resolveTokenValue: any server answers (AllowStale); errors go back as text
+        if (!this.cfg.server.enabled) throw new CodedError(404, "unknown internal endpoint");
+        reply = whoAmIForClient(this, String(body.args?.secret ?? ""));
+      } else if (kind === "rpc" && req.url === `${INTERNAL}/rpc` && body.method === "FileSystem.LogsTarget") {
+        if (!this.cfg.server.enabled) throw new CodedError(404, "unknown internal endpoint");
+        reply = this.logsTarget(String(body.args?.allocId ?? ""), String(body.args?.token ?? ""));
       } else if (kind === "rpc" && req.url === `${INTERNAL}/rpc` && body.method === "HTTP") {
         const a = body.args;
         const query = new URLSearchParams(a.query);
@@ -1125,6 +1084,7 @@ export class Agent {
           path: a.path,
           query,
           body: a.body,
+          token: String(a.token ?? ""),
           forwarded: a.forwarded === true,
         });
       } else throw new CodedError(404, "unknown internal endpoint");
@@ -1149,6 +1109,7 @@ export class Agent {
       path: url.pathname,
       query: url.searchParams,
       body: reqBody,
+      token: parseToken(req.headers),
     });
     const headers = { "X-Np-Double": "nomad", ...r.headers };
     let body = "";
@@ -1215,7 +1176,15 @@ export class Agent {
     const origin = q.get("origin") || "start";
     if (origin !== "start" && origin !== "end") return fail(400, "origin must be start or end");
     const runner = this.runners?.get(allocId);
+    const token = parseToken(req.headers);
     if (runner) {
+      // client/fs_endpoint.go logs: the client resolves the token itself; read-fs or read-logs, else a 500
+      try {
+        const acl = await resolveToken(this, token, { asClient: true });
+        if (!logsAllowed(acl, runner.alloc.Namespace ?? "default")) return fail(500, "Permission denied");
+      } catch (e) {
+        return fail(500, e.message.replace(/^failed to resolve ACL token: /, ""));
+      }
       const tr = runner.tasks.get(task);
       if (!tr) return fail(400, `unknown task name ${JSON.stringify(task)}`);
       res.writeHead(200, {
@@ -1233,25 +1202,22 @@ export class Agent {
         isDone: () => tr.state.State === "dead",
       });
     }
-    // find the node running it (a server reads its state; a client asks a server)
-    let alloc;
+    // nomad/client_fs_endpoint.go logs: a server checks the token and finds the node; a client asks a server
+    let httpAddr;
     try {
-      const r = await this.respond({
-        method: "GET",
-        path: `/v1/allocation/${allocId}`,
-        query: new URLSearchParams(),
-      });
-      if (r.status !== 200) return fail(404, `Unknown allocation ${JSON.stringify(allocId)}`);
-      alloc = r.body;
+      const args = { allocId, token };
+      ({ httpAddr } = this.cfg.server.enabled
+        ? this.logsTarget(allocId, token)
+        : await this.clientRpc("FileSystem.LogsTarget", args));
     } catch (e) {
-      return fail(500, e.message);
+      return fail(e.code > 0 ? e.code : (e.status ?? 500), e.message);
     }
-    const node = this.cfg.server.enabled ? this.fsm.nodes.get(alloc.NodeID) : null;
-    const httpAddr = node?.info?.HTTPAddr ?? (await this.nodeHttpAddr(alloc.NodeID));
     if (!httpAddr || httpAddr === this.cfg.advertise.http)
       return fail(404, `Unknown allocation ${JSON.stringify(allocId)}`);
     const [host, port] = splitHostPort(httpAddr, 4646);
-    const up = http.request({ host, port, path: req.url, method: "GET", agent: false }, (ur) => {
+    const headers = token ? { "X-Nomad-Token": token } : {};
+    const opts = { host, port, path: req.url, method: "GET", agent: false, headers };
+    const up = (this.httpTls ? https : http).request({ ...opts, ...(this.httpTls ?? {}) }, (ur) => {
       res.writeHead(ur.statusCode ?? 500, ur.headers);
       ur.pipe(res);
     });
@@ -1260,9 +1226,25 @@ export class Agent {
     up.end();
   }
 
-  async nodeHttpAddr(nodeId) {
-    const r = await this.respond({ method: "GET", path: `/v1/node/${nodeId}`, query: new URLSearchParams() });
-    return r.status === 200 ? r.body.HTTPAddr : null;
+  /** FileSystem.Logs on a server: token, then the alloc (404), then read-fs/read-logs; the node's HTTP address. */
+  logsTarget(allocId, token) {
+    // the alloc-path rule authenticates and leaves the namespace check to us
+    const req = { method: "GET", path: "/v1/allocation/", token, query: new URLSearchParams() };
+    let acl = null;
+    if (this.cfg.acl.enabled) {
+      try {
+        authorizeServer(this, req);
+        acl = req.acl;
+      } catch {
+        throw new CodedError(500, "Permission denied");
+      }
+    }
+    const a =
+      this.store.allocs.get(allocId) ??
+      [...this.store.allocs.values()].find((x) => allocId.length >= 8 && x.ID.startsWith(allocId));
+    if (!a) throw new CodedError(404, `Unknown allocation ${JSON.stringify(allocId)}`);
+    if (acl && !logsAllowed(acl, a.Namespace ?? "default")) throw new CodedError(500, "Permission denied");
+    return { httpAddr: this.fsm.nodes.get(a.NodeID)?.info?.HTTPAddr ?? null };
   }
 
   /** Runs one API request; returns {status, headers, json|text, body}; errors become Nomad's plain-text bodies. */
@@ -1273,17 +1255,25 @@ export class Agent {
     } catch (e) {
       if (e instanceof CodedError || Number.isInteger(e.code))
         return { status: e.code, headers: {}, text: e.message };
+      // command/agent/http.go wrap: uncoded errors ending in an ACL error text are 403 with that text
+      const mapped = httpError(e.message);
+      if (mapped.code === 403) return { status: 403, headers: {}, text: mapped.message };
       return { status: 500, headers: {}, text: e.message, rpcError: e instanceof RpcError };
     }
   }
 
   async route(req) {
     const p = req.path;
+    // agent:read checks (agent_endpoint.go AgentSelfRequest, listServers); health and regions need none
     const local = {
-      "/v1/agent/self": () => json(this.agentSelf()),
+      "/v1/agent/self": async () => {
+        await authorizeAgentRead(this, req);
+        return json(this.agentSelf());
+      },
       "/v1/agent/health": () => this.agentHealth(req),
-      "/v1/agent/servers": () => {
+      "/v1/agent/servers": async () => {
         if (!this.cfg.client.enabled) throw new CodedError(501, "Invalid method");
+        await authorizeAgentRead(this, req);
         return json([...this.knownServers].sort());
       },
       "/v1/regions": () => json([this.cfg.region]),
@@ -1298,6 +1288,7 @@ export class Agent {
       ) ||
       p.startsWith("/v1/node/") ||
       p.startsWith("/v1/operator/raft/") ||
+      p.startsWith("/v1/acl/") ||
       isJobsPath(p);
     if (serverSide) return this.cfg.server.enabled ? this.serverRoute(req) : this.forward(req);
     if (NOT_MODELLED.some((x) => (x.endsWith("/") ? p.startsWith(x) : p === x)))
@@ -1313,8 +1304,12 @@ export class Agent {
     let lastErr;
     for (const s of servers) {
       try {
-        const args = { method: req.method, path: req.path, query: req.query.toString(), body: req.body };
-        const r = await postJson(s, `${INTERNAL}/rpc`, { method: "HTTP", args }, wait + TIMING.hold + 15000);
+        const r = await this.transport.postJson(
+          s,
+          `${INTERNAL}/rpc`,
+          { method: "HTTP", args: httpRpcArgs(req, false) },
+          wait + TIMING.hold + 15000,
+        );
         if (r.rpcError) r.text = `rpc error: ${r.text}`;
         return r;
       } catch (e) {
@@ -1341,15 +1336,9 @@ export class Agent {
 
   async forwardToLeader(req) {
     const wait = parseGoDuration(req.query.get("wait") ?? "") ?? 0;
-    const args = {
-      method: req.method,
-      path: req.path,
-      query: req.query.toString(),
-      body: req.body,
-      forwarded: true,
-    };
+    const args = httpRpcArgs(req, true);
     try {
-      return await postJson(
+      return await this.transport.postJson(
         this.leader,
         `${INTERNAL}/rpc`,
         { method: "HTTP", args },
@@ -1378,19 +1367,22 @@ export class Agent {
     const index = req.query.get("index");
     if (wait && parseGoDuration(wait) === null) throw new CodedError(400, "Invalid wait time");
     if (index && !/^\d+$/.test(index)) throw new CodedError(400, "Invalid index");
-    if (isJobsPath(p)) {
+    if (isJobsPath(p) || p.startsWith("/v1/acl/")) {
       // writes always go to the leader; reads too unless ?stale (then a follower answers from its copy)
       const write = req.method !== "GET";
       if (
         write ? await this.needLeader({ ...req, query: new URLSearchParams() }) : await this.needLeader(req)
       )
         return this.forwardToLeader(req);
+      if (p.startsWith("/v1/acl/")) return aclRoute(this, req);
+      authorizeServer(this, req);
       return jobsRoute(this, req);
     }
     if (p.startsWith("/v1/operator/raft/")) {
       if (!p.slice(18).startsWith("configuration")) throw new CodedError(404, "Invalid method");
       if (req.method !== "GET") return { status: 405, headers: {} };
       if (await this.needLeader(req)) return this.forwardToLeader(req);
+      authorizeServer(this, req);
       return json({
         Index: this.peersIndex,
         Servers: [...this.peers.values()].map((s) => this.raftServer(s)),
@@ -1405,6 +1397,7 @@ export class Agent {
             : "Invalid method",
         );
       if (await this.needLeader(req)) return this.forwardToLeader(req);
+      authorizeServer(this, req);
       if (p.endsWith("configuration"))
         return json({
           CleanupDeadServers: cfg.cleanupDeadServers,
@@ -1425,8 +1418,12 @@ export class Agent {
     if (rest.includes("/"))
       throw new CodedError(501, `np's Nomad test double does not implement ${req.method} ${p}`);
     if (req.method !== "GET") throw new CodedError(405, "Invalid method");
-    if (p === "/v1/agent/members") return json(this.agentMembers());
+    if (p === "/v1/agent/members") {
+      authorizeServer(this, req);
+      return json(this.agentMembers());
+    }
     if (await this.needLeader(req)) return this.forwardToLeader(req);
+    authorizeServer(this, req);
     if (p === "/v1/status/leader") return json(this.leader);
     if (p === "/v1/status/peers") return json([...this.peers.keys()]);
     if (req.query.has("filter"))
@@ -1636,7 +1633,16 @@ export class Agent {
         heartbeat_ttl: goDuration(TIMING.nodeTtl),
       };
     const config = {
-      ACL: { Enabled: cfg.aclEnabled },
+      // agent_endpoint.go AgentSelfRequest redacts the replication token
+      ACL: {
+        Enabled: cfg.acl.enabled,
+        TokenTTL: cfg.acl.tokenTtlMs * 1e6,
+        PolicyTTL: cfg.acl.policyTtlMs * 1e6,
+        RoleTTL: cfg.acl.roleTtlMs * 1e6,
+        ReplicationToken: cfg.acl.replicationToken ? "<redacted>" : "",
+        TokenMinExpirationTTL: cfg.acl.tokenMinExpirationMs * 1e6,
+        TokenMaxExpirationTTL: cfg.acl.tokenMaxExpirationMs * 1e6,
+      },
       Addresses: { HTTP: cfg.addresses.http, RPC: cfg.addresses.rpc, Serf: cfg.addresses.serf },
       AdvertiseAddrs: { HTTP: cfg.advertise.http, RPC: cfg.advertise.rpc, Serf: cfg.advertise.serf },
       Autopilot: {
@@ -1682,7 +1688,19 @@ export class Agent {
           StartJoin: [],
         },
       },
-      TLSConfig: { EnableHTTP: false, EnableRPC: false },
+      TLSConfig: {
+        EnableHTTP: cfg.tls.http,
+        EnableRPC: cfg.tls.rpc,
+        VerifyServerHostname: cfg.tls.verifyServerHostname,
+        CAFile: cfg.tls.caFile,
+        CertFile: cfg.tls.certFile,
+        KeyLoader: {},
+        KeyFile: cfg.tls.keyFile,
+        RPCUpgradeMode: cfg.tls.rpcUpgradeMode,
+        VerifyHTTPSClient: cfg.tls.verifyHttpsClient,
+        TLSCipherSuites: cfg.tls.cipherSuites,
+        TLSMinVersion: cfg.tls.minVersion,
+      },
       Version: {
         BuildDate: BUILD_DATE,
         Revision: REVISION,
@@ -1768,7 +1786,7 @@ export class Agent {
       Datacenter: i.Datacenter,
       Name: i.Name,
       HTTPAddr: i.HTTPAddr,
-      TLSEnabled: false,
+      TLSEnabled: this.cfg.tls.http,
       Attributes: i.Attributes,
       NodeResources,
       ReservedResources,
@@ -1807,15 +1825,17 @@ export class Agent {
   }
 
   // ---------------- lifecycle
-  listen(port, host, handler, what) {
+  /** Listens with `make(handler)` (tls.mjs: plain, HTTPS or the internal mutual-TLS server). */
+  listen(port, host, handler, what, make = (h) => http.createServer(h)) {
     return new Promise((resolve, reject) => {
-      const srv = http.createServer((req, res) =>
+      const srv = make((req, res) =>
         handler(req, res).catch((e) => {
           if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
           res.end(String(e?.message ?? e));
         }),
       );
       srv.keepAliveTimeout = 30000;
+      if (srv.inner) srv.inner.keepAliveTimeout = 30000;
       srv.once("error", (e) =>
         reject(
           new Error(
@@ -1831,9 +1851,23 @@ export class Agent {
   async start() {
     const { cfg } = this;
     fs.mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+    Object.assign(this, setupAgentTls(cfg));
+    const internal = (kind) => (h) => internalServer(cfg.tls, this.rpcTls, cfg.region, kind, h, log);
     if (cfg.server.enabled) {
-      await this.listen(cfg.ports.serf, cfg.addresses.serf, (q, s) => this.onInternal(q, s, "serf"), "serf");
-      await this.listen(cfg.ports.rpc, cfg.addresses.rpc, (q, s) => this.onInternal(q, s, "rpc"), "RPC");
+      await this.listen(
+        cfg.ports.serf,
+        cfg.addresses.serf,
+        (q, s) => this.onInternal(q, s, "serf"),
+        "serf",
+        internal("serf"),
+      );
+      await this.listen(
+        cfg.ports.rpc,
+        cfg.addresses.rpc,
+        (q, s) => this.onInternal(q, s, "rpc"),
+        "RPC",
+        internal("rpc"),
+      );
       this.members.set(this.serfAddr, { ...this.selfMember(), seenAt: Date.now() });
       log(
         "INFO",
@@ -1845,10 +1879,14 @@ export class Agent {
       if (!this.peers.size && cfg.server.bootstrapExpect)
         log("INFO", "nomad", `bootstrap_expect > 0: expecting ${cfg.server.bootstrapExpect} servers`);
     }
-    await this.listen(cfg.ports.http, cfg.addresses.http, (q, s) => this.onHttp(q, s), "HTTP");
+    await this.listen(
+      cfg.ports.http,
+      cfg.addresses.http,
+      (q, s) => this.onHttp(q, s),
+      "HTTP",
+      (h) => httpApiServer(cfg.tls, this.apiTls, h, log),
+    );
     if (cfg.client.enabled) log("INFO", "client", "node registration initiated", { node_id: this.nodeId });
-    if (cfg.aclEnabled)
-      log("WARN", "agent", "np's Nomad double does not enforce ACLs: acl.enabled is ignored");
     const loop = async (fn) => {
       if (this.closed || this.busy.has(fn)) return;
       this.busy.add(fn);
@@ -1880,7 +1918,7 @@ export class Agent {
     await Promise.allSettled(
       [...this.members.keys()]
         .filter((k) => k !== this.serfAddr)
-        .map((t) => postJson(t, `${INTERNAL}/gossip`, payload, 1000)),
+        .map((t) => this.transport.postJson(t, `${INTERNAL}/gossip`, payload, 1000)),
     );
   }
 
@@ -1890,7 +1928,7 @@ export class Agent {
     clearInterval(this.jobTimer);
     if (this.cfg.client.enabled) this.stopJobClient();
     for (const s of this.listeners) s.close();
-    for (const s of this.listeners) s.closeAllConnections?.();
+    for (const s of this.listeners) (s.inner ?? s).closeAllConnections?.();
     this.notify();
   }
 }
@@ -1900,7 +1938,7 @@ Object.assign(Agent.prototype, jobMethods);
 // Real Nomad endpoints this double does not model: answered with 501 and a clear text instead of a fake 404.
 const NOT_MODELLED = `
   /v1/jobs/ /v1/evaluations/count /v1/volumes /v1/volumes/ /v1/volume/ /v1/plugins
-  /v1/plugin/ /v1/acl/ /v1/client/ /v1/agent/join /v1/agent/force-leave /v1/agent/schedulers
+  /v1/plugin/ /v1/client/ /v1/agent/join /v1/agent/force-leave /v1/agent/schedulers
   /v1/agent/schedulers/config /v1/agent/keyring/ /v1/agent/host /v1/agent/reload /v1/agent/monitor
   /v1/agent/monitor/export /v1/agent/pprof/ /v1/services /v1/service/ /v1/metrics /v1/validate/job
   /v1/scaling/ /v1/search /v1/search/fuzzy /v1/operator/license /v1/operator/keyring/
@@ -1967,9 +2005,11 @@ async function runAgent(args) {
     for (const w of loaded.warnings) process.stderr.write(`${w}\n`);
     cfg = normalizeConfig(deepMerge(loaded.raw, flags.overrides), loaded.files);
   } catch (e) {
+    for (const w of e.warnings ?? []) uiError(w);
     uiError(e.message);
     return 1;
   }
+  for (const w of cfg.warnings) uiError(w);
   minLevel = LEVELS[cfg.logLevel];
   if (cfg.server.bootstrapExpect === 1)
     uiError("WARNING: Bootstrap mode enabled! Potentially unsafe operation.");
@@ -1986,7 +2026,7 @@ async function runAgent(args) {
   } catch (e) {
     process.stdout.write(logGate.join(""));
     logGate = null;
-    uiError(`Error starting agent: ${e.message}`);
+    uiError(e.startText ?? `Error starting agent: ${e.message}`);
     agent?.close();
     return 1;
   }

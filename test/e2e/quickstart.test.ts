@@ -124,6 +124,8 @@ describe.skipIf(skipReason !== null)("README's Quickstart, run as written", { ti
     env = {
       ...process.env,
       NO_COLOR: "1",
+      // A cache of the test's own (a user's would be ~/.cache/np): other e2e files run beside this one.
+      NP_CACHE_DIR: path.join(work, "cache"),
       PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(":"),
     };
   });
@@ -177,7 +179,10 @@ describe.skipIf(skipReason !== null)("README's Quickstart, run as written", { ti
         );
         seen.push("up");
       } else if (kind === "status") {
-        expect(out.trimEnd()).toMatch(/\nhealthy$/);
+        // The verdict, then the apps (none yet on a fresh cluster).
+        expect(out.trimEnd()).toMatch(
+          /\nhealthy\n\napps: none deployed yet \(np init app, then np deploy\)$/,
+        );
         expect(out).toMatch(/^Consul: leader .*, 3 voters, failure tolerance 1, healthy$/m);
         expect(out).toMatch(/^Nomad: leader .*, 3 voters, failure tolerance 1, healthy$/m);
         seen.push("status");

@@ -54,6 +54,9 @@ describe.skipIf(skipReason !== null)(
     let sbx: TestSandbox;
     let mirror: ServedMirror;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-sec-"));
+    // This file's own artifact cache: every e2e file builds its own mirror (same versions, other bytes), and files
+    // run side by side.
+    process.env.NP_CACHE_DIR = path.join(work, "cache");
     const invFile = path.join(work, "inventory.yaml");
     const secret = (name: string) => readFileSync(path.join(work, ".np", "secrets", name), "utf8").trim();
     const addr = (name: string) => sbx.nodes.find((n) => n.name === name)?.address as string;

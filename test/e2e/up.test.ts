@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +40,9 @@ describe.skipIf(skipReason !== null)(
     let mirror: ServedMirror;
     let keyPath: string;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-up-"));
+    // This file's own artifact cache: every e2e file builds its own mirror (same versions, other bytes), and files
+    // run side by side.
+    process.env.NP_CACHE_DIR = path.join(work, "cache");
     const invFile = path.join(work, "inventory.yaml");
     const addr = (name: string) => sbx.nodes.find((n) => n.name === name)?.address as string;
     const onNode = (name: string, argv: string[]) => sshToNode(addr(name), argv, { keyFile: sbx.keyFile });
@@ -66,6 +69,10 @@ describe.skipIf(skipReason !== null)(
         `stat -c '%n %Y' ${MANAGED.join(" ")}; systemctl show -p MainPID --value consul.service nomad.service`,
       );
     const five = ["node1", "node2", "node3", "node4", "node5"];
+    /** Consul denies anonymous reads (ACLs, default deny): the management token np keeps, for the CLI and curl. */
+    const token = () => readFileSync(path.join(work, ".np", "secrets", "consul-management"), "utf8").trim();
+    const consulCli = (args: string) =>
+      `CONSUL_HTTP_TOKEN=${token()} consul ${args} -http-addr=127.0.0.1:8500`;
 
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
@@ -118,12 +125,12 @@ describe.skipIf(skipReason !== null)(
     it("np up forms a real 3-server Consul quorum and the Nomad servers' quorum", async () => {
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      const peers = sh("node1", "consul operator raft list-peers -http-addr=127.0.0.1:8500");
+      const peers = sh("node1", consulCli("operator raft list-peers"));
       const rows = peers.split("\n").slice(1);
       expect(rows).toHaveLength(3);
       expect(rows.filter((l) => /\sleader\s+true\s/.test(l))).toHaveLength(1);
       expect(rows.filter((l) => /\s(leader|follower)\s+true\s/.test(l))).toHaveLength(3);
-      const members = sh("node2", "consul members -http-addr=127.0.0.1:8500");
+      const members = sh("node2", consulCli("members"));
       for (const n of five) expect(members).toMatch(new RegExp(`^${n}\\s+\\S+\\s+alive`, "m"));
       const health = sh(
         "node1",
@@ -175,19 +182,17 @@ describe.skipIf(skipReason !== null)(
     });
 
     it("refuses a tampered artifact before installing anything", async () => {
+      // A copy of the mirror as a `source: dir` folder, with the Nomad archive tampered.
       const dir = path.join(work, "tampered");
-      const built = await buildStackMirror(dir, {
-        versions: { nomad: "1.10.6" },
-      });
-      appendFileSync(path.join(dir, "nomad", "1.10.6", "nomad_1.10.6_linux_amd64.zip"), "tampered");
-      const inv = { ...readInv(), versions: { consul: "1.8.7", nomad: "1.10.6" } };
+      cpSync(path.join(work, "mirror"), dir, { recursive: true });
+      appendFileSync(path.join(dir, "nomad", "1.10.5", "nomad_1.10.5_linux_amd64.zip"), "tampered");
       const file = path.join(work, "tampered.yaml");
-      writeInv({ ...inv, artifacts: { source: "dir", dir: built.dir, trusted_keys: [built.keyPath] } }, file);
+      writeInv({ ...readInv(), artifacts: { source: "dir", dir, trusted_keys: [keyPath] } }, file);
       const before = five.map(fingerprint);
       const r = await np(["up"], file);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        /nomad_1\.10\.6_linux_amd64\.zip: sha256 is [0-9a-f]{8,}.* but nomad_1\.10\.6_SHA256SUMS says [0-9a-f]{8,}/,
+        /nomad_1\.10\.5_linux_amd64\.zip: sha256 is [0-9a-f]{8,}.* but nomad_1\.10\.5_SHA256SUMS says [0-9a-f]{8,}/,
       );
       expect(five.map(fingerprint)).toEqual(before);
     });
@@ -248,7 +253,7 @@ describe.skipIf(skipReason !== null)(
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).not.toMatch(/^node[1-5]:/m);
       expect(five.map(fingerprint)).toEqual(before);
-      expect(sh("node1", "consul members -http-addr=127.0.0.1:8500")).toMatch(/^node6\s+\S+\s+alive/m);
+      expect(sh("node1", consulCli("members"))).toMatch(/^node6\s+\S+\s+alive/m);
       const nodes = JSON.parse(sh("node1", `curl -s http://${addr("node1")}:4646/v1/nodes`)) as {
         Name: string;
         Status: string;
@@ -340,11 +345,12 @@ describe.skipIf(skipReason !== null)(
           out += c.toString();
           if (!cut && out.includes("node5: file /etc/nomad.d/nomad.hcl")) {
             cut = true;
-            // Cut node5's network for 60 s, a moment from now (the ssh session that schedules it returns first).
+            // Cut node5's network for 35 s, a moment from now (the ssh session that schedules it returns first):
+            // longer than np needs to notice a silent connection (15-20 s), short enough for a quick recovery.
             onNode("node5", [
               "sh",
               "-c",
-              "nohup sh -c 'sleep 0.3; ip link set host0 down; sleep 60; ip link set host0 up' >/dev/null 2>&1 &",
+              "nohup sh -c 'sleep 0.3; ip link set host0 down; sleep 35; ip link set host0 up' >/dev/null 2>&1 &",
             ]);
           }
         });
@@ -372,7 +378,7 @@ describe.skipIf(skipReason !== null)(
       // which servers were healthy, independent of np.
       sh(
         "node4",
-        "rm -f /tmp/ap.log; nohup sh -c 'while :; do curl -s -m 1 http://127.0.0.1:8500/v1/operator/autopilot/health; echo; sleep 0.2; done' >/tmp/ap.log 2>/dev/null & echo $! > /tmp/ap.pid",
+        `rm -f /tmp/ap.log; nohup sh -c 'while :; do curl -s -m 1 -H "X-Consul-Token: ${token()}" http://127.0.0.1:8500/v1/operator/autopilot/health; echo; sleep 0.2; done' >/tmp/ap.log 2>/dev/null & echo $! > /tmp/ap.pid`,
       );
       const r = await np(["up"]);
       sh("node4", "kill $(cat /tmp/ap.pid)");
@@ -458,7 +464,7 @@ describe.skipIf(skipReason !== null)(
       writeInv(inv);
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      const peers = sh("node2", "consul operator raft list-peers -http-addr=127.0.0.1:8500");
+      const peers = sh("node2", consulCli("operator raft list-peers"));
       expect(peers).toMatch(/^node6\s/m);
       expect(peers).not.toMatch(/^node1\s/m);
       expect((await np(["status"])).code).toBe(0);

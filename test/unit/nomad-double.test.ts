@@ -225,11 +225,14 @@ describe("the double's CLI", () => {
     expect(r.stderr).toBe(`==> Error loading configuration from ${file}: unexpected keys bogus_key\n`);
   });
 
-  it("exits 1 when data_dir is missing", async () => {
+  it("exits 1 when data_dir is missing, after Nomad's mTLS warning (command.go IsValidConfig)", async () => {
     const file = path.join(tmp, "nodata.hcl");
     writeFileSync(file, "server {\n  enabled = true\n}\n");
     const r = await run(["agent", "-config", file]);
-    expect([r.code, r.stderr]).toEqual([1, "==> Must specify data directory\n"]);
+    expect([r.code, r.stderr]).toEqual([
+      1,
+      "==> WARNING: mTLS is not configured - Nomad is not secure without mTLS!\n==> Must specify data directory\n",
+    ]);
   });
 
   it("refuses commands it does not implement with exit 127, saying it is a double", async () => {

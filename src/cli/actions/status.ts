@@ -3,13 +3,22 @@ import { OperationError } from "../../errors.js";
 import { loadInventory } from "../../inventory/index.js";
 import { table } from "../../preflight/report.js";
 import type { CommandContext } from "../context.js";
+import { appRows, printApps } from "./app-status.js";
 
-/** `np status`: prints cluster health; throws (exit 1) when the cluster is degraded. */
+/** `np status`: prints cluster health, then the apps; throws (exit 1) when the cluster is degraded. */
 export async function status(ctx: CommandContext): Promise<ClusterStatus> {
   const { inventory } = await loadInventory(ctx.inventoryPath);
-  const s = await readClusterStatus(inventory, ctx.signal);
-  if (ctx.out.json) ctx.out.data(s);
-  else print(ctx, s);
+  // The apps are read in parallel; whether they can be read does not change the exit code (the cluster's).
+  const [s, apps] = await Promise.all([
+    readClusterStatus(inventory, ctx.signal),
+    appRows(inventory, ctx.signal),
+  ]);
+  if (ctx.out.json) ctx.out.data({ ...s, ...apps });
+  else {
+    print(ctx, s);
+    ctx.out.info("");
+    printApps(ctx.out, apps);
+  }
   if (!s.healthy)
     throw new OperationError(
       `cluster ${inventory.cluster.name} is degraded:\n${s.degraded.map((d) => ` - ${d}`).join("\n")}`,

@@ -1,12 +1,17 @@
 import type { Command } from "commander";
 import { registerArtifacts } from "./artifacts.js";
 import { registerCheck } from "./check.js";
+import { registerDeploy } from "./deploy.js";
 import { registerInit } from "./init.js";
+import { registerLogs } from "./logs.js";
 import { registerNodes } from "./nodes.js";
 import { registerOpen } from "./open.js";
 import { registerPlan } from "./plan.js";
+import { registerRollback } from "./rollback.js";
 import { registerSandbox } from "./sandbox.js";
+import { registerScale } from "./scale.js";
 import { registerStatus } from "./status.js";
+import { registerStop } from "./stop.js";
 import { registerUnlock } from "./unlock.js";
 import { registerUp } from "./up.js";
 import { registerValidate } from "./validate.js";
@@ -23,6 +28,11 @@ export const commands: RegisterCommand[] = [
   registerUp,
   registerStatus,
   registerNodes,
+  registerDeploy,
+  registerLogs,
+  registerScale,
+  registerRollback,
+  registerStop,
   registerOpen,
   registerUnlock,
   registerArtifacts,

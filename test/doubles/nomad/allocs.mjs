@@ -10,8 +10,12 @@ import http from "node:http";
 import path from "node:path";
 import { goDur, TaskRunner } from "./tasks.mjs";
 
-/** Calls the local Consul agent's HTTP API; resolves {status, body}. */
-export function consulCall(addr, method, p, body) {
+/**
+ * Calls the local Consul agent's HTTP API; resolves {status, body}. `token` is the agent's `consul.token`: with no
+ * workload identity for services (`consul.service_identity` unset), Nomad registers a workload's services with the
+ * agent's own Consul token (the `consul` block's `token`: "the token used to provide a per-request ACL token").
+ */
+export function consulCall(addr, method, p, body, token = "") {
   const u = new URL(/^https?:\/\//.test(addr) ? addr : `http://${addr}`);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -21,7 +25,7 @@ export function consulCall(addr, method, p, body) {
         path: p,
         method,
         agent: false,
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(token ? { "X-Consul-Token": token } : {}) },
       },
       (res) => {
         const chunks = [];
@@ -46,8 +50,8 @@ export function clientStatus(states) {
 }
 
 export class AllocRunner {
-  constructor({ alloc, node, allocDir, consulAddr, report, log }) {
-    Object.assign(this, { alloc, node, consulAddr, report, log });
+  constructor({ alloc, node, allocDir, consulAddr, consulToken = "", report, log }) {
+    Object.assign(this, { alloc, node, consulAddr, consulToken, report, log });
     this.job = alloc.Job;
     this.tg = this.job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
     this.dir = path.join(allocDir, alloc.ID);
@@ -158,7 +162,13 @@ export class AllocRunner {
   }
   async registerOne(s) {
     try {
-      const r = await consulCall(this.consulAddr, "PUT", "/v1/agent/service/register", s.body);
+      const r = await consulCall(
+        this.consulAddr,
+        "PUT",
+        "/v1/agent/service/register",
+        s.body,
+        this.consulToken,
+      );
       if (r.status !== 200) throw new Error(`Unexpected response code: ${r.status} (${r.body})`);
       this.services.push(s);
     } catch (e) {
@@ -180,7 +190,13 @@ export class AllocRunner {
     this.services = this.services.filter((s) => !gone.includes(s));
     await Promise.allSettled(
       gone.map((s) =>
-        consulCall(this.consulAddr, "PUT", `/v1/agent/service/deregister/${encodeURIComponent(s.id)}`),
+        consulCall(
+          this.consulAddr,
+          "PUT",
+          `/v1/agent/service/deregister/${encodeURIComponent(s.id)}`,
+          undefined,
+          this.consulToken,
+        ),
       ),
     );
   }
@@ -218,7 +234,7 @@ export class AllocRunner {
     if (this.services.length < expected.length) return false;
     if (!want.length) return true;
     try {
-      const r = await consulCall(this.consulAddr, "GET", "/v1/agent/checks");
+      const r = await consulCall(this.consulAddr, "GET", "/v1/agent/checks", undefined, this.consulToken);
       const checks = JSON.parse(r.body);
       return want.every((id) => checks[id]?.Status === "passing");
     } catch {

@@ -15,8 +15,8 @@ export const isJobsPath = (p) =>
   /^\/v1\/(job|allocation|evaluation|deployment)\/./.test(p) ||
   /^\/v1\/node\/[^/]+\/allocations$/.test(p);
 
-/** Nomad's JSON body decoding: case-insensitive keys at the top level. */
-function body(req) {
+/** Nomad's JSON body decoding (command/agent/http.go decodeBody): case-insensitive keys at the top level. */
+export function decodeBody(req) {
   if (!req.body) throw new ApiError(400, "Request body is empty");
   let v;
   try {
@@ -107,7 +107,8 @@ export async function jobsRoute(agent, req) {
           meta,
         ),
       );
-    if (method === "PUT" || method === "POST") return write(register(store, body(req), ""));
+    if (method === "PUT" || method === "POST")
+      return write(register(store, decodeBody(req), "", req.authorizeJob));
     throw new ApiError(405, INVALID_METHOD);
   }
   if (p === "/v1/allocations") {
@@ -151,7 +152,9 @@ export async function jobsRoute(agent, req) {
     const id = m[1];
     return read(["allocs"], (meta) =>
       json(
-        [...store.allocs.values()].filter((a) => a.NodeID === id).map((a) => allocOut(store, a)),
+        [...store.allocs.values()]
+          .filter((a) => a.NodeID === id && (!req.acl || req.acl.allowNsOp(a.Namespace, "read-job")))
+          .map((a) => allocOut(store, a)),
         meta,
       ),
     );
@@ -165,6 +168,9 @@ export async function jobsRoute(agent, req) {
       const a =
         store.allocs.get(id) ?? [...store.allocs.values()].find((x) => id.length >= 8 && x.ID.startsWith(id));
       if (!a) return { status: 404, headers: meta, text: "alloc not found" };
+      // Alloc.GetAlloc re-checks read-job in the alloc's namespace and answers as if it did not exist
+      if (req.acl && !req.acl.allowClientOp() && !req.acl.allowNsAny(a.Namespace, "read-job"))
+        throw new ApiError(500, `Unknown allocation "${id}"`);
       return json(allocOut(store, a), { ...meta, "X-Nomad-Index": String(a.ModifyIndex) });
     });
   }
@@ -213,7 +219,8 @@ export async function jobsRoute(agent, req) {
   throw new ApiError(404, INVALID_METHOD);
 }
 
-function register(store, b, urlId) {
+/** Job.Register; `authorize` (ACLs) runs after the admission controllers, as in nomad/job_endpoint.go. */
+function register(store, b, urlId, authorize) {
   const job = b.job;
   if (!job) throw new ApiError(400, "Job must be specified");
   if (job.ID == null) throw new ApiError(400, "Job ID hasn't been provided");
@@ -224,6 +231,7 @@ function register(store, b, urlId) {
     JobModifyIndex: b.jobmodifyindex ?? 0,
     PreserveCounts: b.preservecounts === true,
     EvalPriority: b.evalpriority ?? 0,
+    Authorize: authorize,
   });
 }
 
@@ -255,7 +263,8 @@ async function jobSpecific(agent, req, rest, { read, write, get }) {
           const j = store.jobs.get(id);
           return j ? json(j, { ...meta, "X-Nomad-Index": String(j.ModifyIndex) }) : notFound(meta);
         });
-      if (method === "PUT" || method === "POST") return write(register(store, body(req), id));
+      if (method === "PUT" || method === "POST")
+        return write(register(store, decodeBody(req), id, req.authorizeJob));
       if (method === "DELETE") {
         const purge = req.query.get("purge");
         if (purge && !/^(1|0|t|f|true|false|TRUE|FALSE|True|False|T|F)$/.test(purge))
@@ -329,15 +338,15 @@ async function jobSpecific(agent, req, rest, { read, write, get }) {
       });
     case "plan": {
       if (method !== "PUT" && method !== "POST") throw new ApiError(405, INVALID_METHOD);
-      const b = body(req);
+      const b = decodeBody(req);
       if (!b.job) throw new ApiError(400, "Job must be specified");
       if (b.job.ID == null) throw new ApiError(400, "Job must have a valid ID");
       if (b.job.ID !== id) throw new ApiError(400, "Job ID does not match");
-      return json(plan(agent, b));
+      return json(plan(agent, b, req.authorizeJob));
     }
     case "revert": {
       if (method !== "PUT" && method !== "POST") throw new ApiError(405, INVALID_METHOD);
-      const b = body(req);
+      const b = decodeBody(req);
       if (!b.jobid) throw new ApiError(400, "JobID must be specified");
       if (b.jobid !== id) throw new ApiError(400, "Job ID does not match");
       return write(
@@ -354,7 +363,7 @@ async function jobSpecific(agent, req, rest, { read, write, get }) {
           return j ? json(scaleStatus(store, j), meta) : notFound(meta);
         });
       if (method === "PUT" || method === "POST") {
-        const b = body(req);
+        const b = decodeBody(req);
         const target = Object.fromEntries(
           Object.entries(b.target ?? {}).map(([k, v]) => [k[0].toUpperCase() + k.slice(1).toLowerCase(), v]),
         );
@@ -377,11 +386,12 @@ async function jobSpecific(agent, req, rest, { read, write, get }) {
 }
 
 /** Job.Plan: runs the scheduler on the submitted job without committing anything. */
-function plan(agent, b) {
+function plan(agent, b, authorize) {
   const store = agent.store;
   const job = canonicalizeJob(b.job);
   const bad = validateJob(job);
   if (bad) throw new ApiError(500, bad);
+  authorize?.(job);
   const existing = store.jobs.get(job.ID) ?? null;
   const candidate = structuredClone(job);
   const changed = !existing || existing.Stop || specChanged(existing, job);

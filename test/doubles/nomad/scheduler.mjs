@@ -442,11 +442,18 @@ export function processEval(store, ev, nodes) {
   }
   for (const a of plan.inplace) {
     a._v = job.Version;
-    // an in-place update joins the new deployment, keeping its health (the double's client does not re-track it)
+    // an in-place update joins the new deployment, keeping its health (the double's client does not re-track it);
+    // Nomad's client re-tracks it for the new deployment, so the health counts from now (else the new
+    // deployment's progress deadline would start from the old health timestamp, already past)
     const tg = job.TaskGroups.find((g) => g.Name === a.TaskGroup);
     if (dep && tg?.Update && a.DeploymentID !== dep.ID) {
       a.DeploymentID = dep.ID;
-      if (a.DeploymentStatus) a.DeploymentStatus = { ...a.DeploymentStatus, ModifyIndex: index };
+      if (a.DeploymentStatus)
+        a.DeploymentStatus = {
+          ...a.DeploymentStatus,
+          Timestamp: new Date(t / 1e6).toISOString(),
+          ModifyIndex: index,
+        };
       dep.TaskGroups[tg.Name].PlacedAllocs++;
     }
     a.ModifyIndex = index;

@@ -156,6 +156,7 @@ export class JobStore {
     const job = canonicalizeJob(apiJob);
     const bad = validateJob(job);
     if (bad) throw new ApiError(500, bad);
+    req.Authorize?.(job); // ACLs: submit-job (and volumes) after the admission controllers
     const existing = this.jobs.get(job.ID);
     if (req.EnforceIndex) {
       const jmi = req.JobModifyIndex ?? 0;
