@@ -1,11 +1,13 @@
 import { defineConfig } from "vitest/config";
 
+// Unit and contract tests (loopback only). End-to-end tests on sandbox nodes: vitest.e2e.config.ts.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "test/contract/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 300_000,
-    // End-to-end files share one set of sandbox nodes and the host's bridge: run test files one at a time.
-    fileParallelism: false,
+    // Files mostly wait on child processes (Consul, doubles, sshd): more workers than cores pays.
+    fileParallelism: true,
+    maxWorkers: 4,
   },
 });

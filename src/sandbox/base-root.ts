@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { access, mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
+import { lockBaseBuild } from "./build-lock.js";
 import { run } from "./exec.js";
 import { removeTree } from "./mounts.js";
 import { BASE_SUITE, baseRootDir } from "./paths.js";
@@ -118,6 +119,8 @@ export interface BaseRootOptions {
   signal?: AbortSignal;
   /** Called before a build starts, with the log file's path. */
   onBuild?: (log: string) => void;
+  /** Called once when another np is building the base root and this one waits for it. */
+  onWait?: (holder: number) => void;
 }
 
 /**
@@ -132,6 +135,22 @@ export async function ensureBaseRoot(
   const base = baseRootDir(home);
   if (!opts.rebuild && (await exists(base))) return base;
   await mkdir(home, { recursive: true, mode: 0o755 });
+  const release = await lockBaseBuild(`${base}.lock`, opts.signal, opts.onWait);
+  try {
+    // Another np may have built it while this one waited for the lock.
+    if (!opts.rebuild && (await exists(base))) return base;
+    return await buildBaseRoot(tools, home, base, opts);
+  } finally {
+    await release();
+  }
+}
+
+async function buildBaseRoot(
+  tools: Tools,
+  home: string,
+  base: string,
+  opts: BaseRootOptions,
+): Promise<string> {
   await removeStaleBuilds(tools, home, base);
   const partial = `${base}.partial-${process.pid}`;
   const log = `${base}.log`;
@@ -149,13 +168,6 @@ export async function ensureBaseRoot(
     }
   } catch (err) {
     await removeTree(tools.umount, partial);
-    // Another np built the base at the same time: use theirs.
-    if (
-      !opts.rebuild &&
-      (await exists(base)) &&
-      ["ENOTEMPTY", "EEXIST"].includes((err as NodeJS.ErrnoException).code ?? "")
-    )
-      return base;
     throw err;
   }
   return base;

@@ -1,5 +1,5 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
-import ssh2 from "ssh2";
+import { generateEd25519KeyPair } from "../remote/generate-key.js";
 
 /** Returns the sandbox's public key, generating a fresh ed25519 key pair (private key 0600) when there is none. */
 export async function ensureSandboxKey(keyFile: string, comment: string): Promise<string> {
@@ -12,7 +12,7 @@ export async function ensureSandboxKey(keyFile: string, comment: string): Promis
     await chmod(keyFile, 0o600);
     return existing.trim();
   }
-  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+  const pair = generateEd25519KeyPair({ comment });
   await writeFile(keyFile, pair.private, { mode: 0o600 });
   await chmod(keyFile, 0o600);
   await writeFile(`${keyFile}.pub`, `${pair.public.trim()}\n`, { mode: 0o644 });

@@ -59,7 +59,8 @@ export async function listSandboxes(home: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory() && !e.name.startsWith("base-")).map((e) => e.name);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this PID exists (EPERM: it exists but is another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

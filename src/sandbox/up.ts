@@ -142,6 +142,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       signal: opts.signal,
       onBuild: (log) =>
         out.info(`building the base root (debootstrap ${BASE_SUITE}, about a minute; log: ${log})`),
+      onWait: (holder) => out.info(`waiting for another np (pid ${holder}) that is building the base root`),
     });
     const gateway = gatewayAddress(subnet);
     await ensureBridge(tools.ip, paths.bridge, gateway, subnet);

@@ -4,7 +4,8 @@
 // command is looked up by its first word (see `exec` below); a forwarded port always leads back to the double
 // itself (a bastion hop to "another host"). The real sshd is exercised by test/e2e.
 import net from "node:net";
-import { type Connection, Server, type ServerChannel, utils } from "ssh2";
+import { type Connection, Server, type ServerChannel } from "ssh2";
+import { generateEd25519KeyPair } from "../../src/remote/generate-key.js";
 
 export interface SshdDouble {
   port: number;
@@ -59,7 +60,7 @@ export async function startSshdDouble(opts: SshdDoubleOptions = {}): Promise<Ssh
   const waiters: { n: number; resolve: () => void }[] = [];
   const hanging = new Set<ServerChannel>();
   const clients = new Set<Connection>();
-  const server = new Server({ hostKeys: [utils.generateKeyPairSync("ed25519").private] }, (client) => {
+  const server = new Server({ hostKeys: [generateEd25519KeyPair().private] }, (client) => {
     clients.add(client);
     client.on("error", () => {});
     client.on("close", () => clients.delete(client));

@@ -1,16 +1,15 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { generateEd25519KeyPair } from "../../src/remote/generate-key.js";
 import { runNp } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 
-// This file's sandbox (name, subnet): shared only with test/e2e/faults.test.ts, which runs after it (test files
-// run one at a time) and starts its own nodes.
-const NAME = "nptest-flt";
-const SUBNET = "10.213.22.0/24";
+// This file's own sandbox (name, subnet): e2e files run in parallel, each on its own nodes and bridge.
+const NAME = "nptest-chk";
+const SUBNET = "10.213.23.0/24";
 
 const skipReason = canRunSandbox();
 if (skipReason) console.warn(`skipping test/e2e/check.test.ts: ${skipReason}`);
@@ -161,7 +160,7 @@ describe.skipIf(skipReason !== null)(
     it("says authentication failed for a wrong key", () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "np-check-"));
       const wrong = path.join(dir, "wrong_key");
-      writeFileSync(wrong, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+      writeFileSync(wrong, generateEd25519KeyPair().private, { mode: 0o600 });
       const inv = healthyInv();
       inv.ssh.key = wrong;
       const r = check(inv, [], dir);
@@ -176,7 +175,7 @@ describe.skipIf(skipReason !== null)(
     it("refuses a changed host key, naming the host and both fingerprints", () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "np-check-"));
       mkdirSync(path.join(dir, ".np"));
-      const { public: fake } = utils.generateKeyPairSync("ed25519");
+      const { public: fake } = generateEd25519KeyPair();
       writeFileSync(
         path.join(dir, ".np", "known_hosts"),
         `${addr("node3")} ${fake.split(" ").slice(0, 2).join(" ")}\n`,
@@ -269,7 +268,7 @@ describe.skipIf(skipReason !== null)(
 
     it("uses an encrypted key with its passphrase from the environment, and says so when it is missing", () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), "np-check-"));
-      const pair = utils.generateKeyPairSync("ed25519", {
+      const pair = generateEd25519KeyPair({
         passphrase: "s3cret phrase",
         cipher: "aes256-ctr",
         rounds: 16,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -175,19 +175,17 @@ describe.skipIf(skipReason !== null)(
     });
 
     it("refuses a tampered artifact before installing anything", async () => {
+      // A copy of the mirror as a `source: dir` folder, with the Nomad archive tampered.
       const dir = path.join(work, "tampered");
-      const built = await buildStackMirror(dir, {
-        versions: { nomad: "1.10.6" },
-      });
-      appendFileSync(path.join(dir, "nomad", "1.10.6", "nomad_1.10.6_linux_amd64.zip"), "tampered");
-      const inv = { ...readInv(), versions: { consul: "1.8.7", nomad: "1.10.6" } };
+      cpSync(path.join(work, "mirror"), dir, { recursive: true });
+      appendFileSync(path.join(dir, "nomad", "1.10.5", "nomad_1.10.5_linux_amd64.zip"), "tampered");
       const file = path.join(work, "tampered.yaml");
-      writeInv({ ...inv, artifacts: { source: "dir", dir: built.dir, trusted_keys: [built.keyPath] } }, file);
+      writeInv({ ...readInv(), artifacts: { source: "dir", dir, trusted_keys: [keyPath] } }, file);
       const before = five.map(fingerprint);
       const r = await np(["up"], file);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
-        /nomad_1\.10\.6_linux_amd64\.zip: sha256 is [0-9a-f]{8,}.* but nomad_1\.10\.6_SHA256SUMS says [0-9a-f]{8,}/,
+        /nomad_1\.10\.5_linux_amd64\.zip: sha256 is [0-9a-f]{8,}.* but nomad_1\.10\.5_SHA256SUMS says [0-9a-f]{8,}/,
       );
       expect(five.map(fingerprint)).toEqual(before);
     });
@@ -340,11 +338,12 @@ describe.skipIf(skipReason !== null)(
           out += c.toString();
           if (!cut && out.includes("node5: file /etc/nomad.d/nomad.hcl")) {
             cut = true;
-            // Cut node5's network for 60 s, a moment from now (the ssh session that schedules it returns first).
+            // Cut node5's network for 35 s, a moment from now (the ssh session that schedules it returns first):
+            // longer than np needs to notice a silent connection (15-20 s), short enough for a quick recovery.
             onNode("node5", [
               "sh",
               "-c",
-              "nohup sh -c 'sleep 0.3; ip link set host0 down; sleep 60; ip link set host0 up' >/dev/null 2>&1 &",
+              "nohup sh -c 'sleep 0.3; ip link set host0 down; sleep 35; ip link set host0 up' >/dev/null 2>&1 &",
             ]);
           }
         });

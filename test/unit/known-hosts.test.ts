@@ -2,9 +2,9 @@ import { createHmac } from "node:crypto";
 import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { utils } from "ssh2";
 import { describe, expect, it } from "vitest";
 import { connectError } from "../../src/remote/connect-errors.js";
+import { generateEd25519KeyPair } from "../../src/remote/generate-key.js";
 import {
   fingerprint,
   judgeHostKey,
@@ -17,7 +17,7 @@ import {
 } from "../../src/remote/known-hosts.js";
 
 function hostKey(): Buffer {
-  const { public: pub } = utils.generateKeyPairSync("ed25519");
+  const { public: pub } = generateEd25519KeyPair();
   return Buffer.from(pub.split(" ")[1] as string, "base64");
 }
 

@@ -3,9 +3,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { utils } from "ssh2";
 import { afterEach, describe, expect, it } from "vitest";
 import { gatherFacts } from "../../src/preflight/gather.js";
+import { generateEd25519KeyPair } from "../../src/remote/generate-key.js";
 import { Session } from "../../src/remote/session.js";
 import { type SshdDouble, startSshdDouble } from "../doubles/sshd-double.js";
 
@@ -40,7 +40,7 @@ async function gatherAs(
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), "np-gather-"));
   const key = path.join(dir, "id_ed25519");
-  writeFileSync(key, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+  writeFileSync(key, generateEd25519KeyPair().private, { mode: 0o600 });
   session = await Session.create({ stateDir: path.join(dir, ".np") });
   const conn = await session.connect({
     name: "node2",

@@ -3,11 +3,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { utils } from "ssh2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type HostError, Interrupted } from "../../src/errors.js";
 import type { SshConnection, SshEndpoint } from "../../src/remote/connection.js";
 import { ConnectionLost } from "../../src/remote/connection-loss.js";
+import { generateEd25519KeyPair } from "../../src/remote/generate-key.js";
 import { Session } from "../../src/remote/session.js";
 import { type SshdDouble, startSshdDouble } from "../doubles/sshd-double.js";
 
@@ -22,7 +22,7 @@ beforeEach(async () => {
   sshd = await startSshdDouble();
   const dir = mkdtempSync(path.join(os.tmpdir(), "np-conn-"));
   const key = path.join(dir, "id_ed25519");
-  writeFileSync(key, utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+  writeFileSync(key, generateEd25519KeyPair().private, { mode: 0o600 });
   endpoint = {
     name: "node4",
     address: "127.0.0.1",

@@ -1,8 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { InputError } from "../../errors.js";
 import { inventoryJsonSchema } from "../../inventory/json-schema.js";
 import { packageFile } from "../../inventory/package-files.js";
+import { writeNewFile } from "../../yaml-config/write-new-file.js";
 
 /**
  * Writes the example inventory to `file` (refusing to overwrite unless `force`) and the JSON Schema beside it.
@@ -13,20 +13,7 @@ export async function initInventory(
   options: { force: boolean; shown?: string },
 ): Promise<{ inventory: string; schema: string }> {
   const template = await readFile(packageFile("inventory.example.yaml"), "utf8");
-  await mkdir(path.dirname(file), { recursive: true });
-  try {
-    await writeFile(file, template, { flag: options.force ? "w" : "wx" });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EISDIR")
-      throw new InputError(`${options.shown ?? file} is a folder`, [], "pass --path FILE");
-    if (code !== "EEXIST") throw err;
-    throw new InputError(
-      `${options.shown ?? file} already exists`,
-      [],
-      "pass --force to overwrite it, or --path FILE",
-    );
-  }
+  await writeNewFile(file, template, options);
   const schema = path.join(path.dirname(file), "inventory.schema.json");
   await writeFile(schema, inventoryJsonSchema());
   return { inventory: file, schema };

@@ -1,10 +1,10 @@
 import { COMPONENTS, type Component } from "../../components/index.js";
 import { HostError } from "../../errors.js";
 import { asRoot } from "../../remote/command.js";
-import { readClusterQuorum } from "../cluster-quorum.js";
+import { lostServers, readClusterQuorum } from "../cluster-quorum.js";
 import { type HostRun, type Phase, type RunContext, runs } from "../context.js";
 import { eachHost } from "../each-host.js";
-import { hostOf, serverAt } from "../quorum.js";
+import { hostOf, pollUntil, serverAt } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
 import { probeReady } from "../ready-probe.js";
 import { reloadPaid, restartPaid } from "../restart-marker.js";
@@ -57,8 +57,16 @@ export const startServices: Phase = {
  * stopped), then followers, the leader last: one election instead of one per restart (hashicorp/consul#2889).
  */
 async function leaderLast(ctx: RunContext, component: Component, hosts: HostRun[]): Promise<HostRun[]> {
-  if (hosts.length < 2 || !component.raft || ctx.gate.dryRun) return hosts;
-  const q = await readClusterQuorum(ctx, component.raft).catch(() => undefined);
+  const raft = component.raft;
+  if (hosts.length < 2 || !raft || ctx.gate.dryRun) return hosts;
+  // The order matters (a replacement must join before a voter is stopped): wait for a reading (an election may be
+  // under way) rather than guess; without one the restart gates refuse safely.
+  const r = await pollUntil(
+    () => readClusterQuorum(ctx, raft),
+    (q) => q.leader !== "",
+    { timeoutMs: ctx.quorumTimeoutMs, readingsInARow: 1, signal: ctx.signal, giveUp: () => lostServers(ctx) },
+  );
+  const q = r.last;
   if (!q) return hosts;
   const rank = (h: HostRun) => {
     const s = serverAt(q, h.spec.privateAddress);
