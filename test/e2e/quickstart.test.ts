@@ -178,7 +178,9 @@ describe.skipIf(skipReason !== null)("README's Quickstart, run as written", { ti
         seen.push("up");
       } else if (kind === "status") {
         // The verdict, then the apps (none yet on a fresh cluster).
-        expect(out.trimEnd()).toMatch(/\nhealthy\n\napps: none deployed yet \(np init app, then np deploy\)$/);
+        expect(out.trimEnd()).toMatch(
+          /\nhealthy\n\napps: none deployed yet \(np init app, then np deploy\)$/,
+        );
         expect(out).toMatch(/^Consul: leader .*, 3 voters, failure tolerance 1, healthy$/m);
         expect(out).toMatch(/^Nomad: leader .*, 3 voters, failure tolerance 1, healthy$/m);
         seen.push("status");

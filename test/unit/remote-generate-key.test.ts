@@ -9,7 +9,8 @@ describe("generating ed25519 key pairs", () => {
     let bad = 0;
     for (let i = 0; i < 2000; i++) {
       const pair = generateEd25519KeyPair({ comment: "np-test" });
-      if (utils.parseKey(pair.private) instanceof Error || utils.parseKey(pair.public) instanceof Error) bad++;
+      if (utils.parseKey(pair.private) instanceof Error || utils.parseKey(pair.public) instanceof Error)
+        bad++;
     }
     expect(bad).toBe(0);
   });
