@@ -124,6 +124,8 @@ describe.skipIf(skipReason !== null)("README's Quickstart, run as written", { ti
     env = {
       ...process.env,
       NO_COLOR: "1",
+      // A cache of the test's own (a user's would be ~/.cache/np): other e2e files run beside this one.
+      NP_CACHE_DIR: path.join(work, "cache"),
       PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(":"),
     };
   });

@@ -41,6 +41,9 @@ describe.skipIf(skipReason !== null)(
     let sbx: TestSandbox;
     let mirror: ServedMirror;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-stack-"));
+    // This file's own artifact cache: every e2e file builds its own mirror (same versions, other bytes), and files
+    // run side by side.
+    process.env.NP_CACHE_DIR = path.join(work, "cache");
     const invFile = path.join(work, "inventory.yaml");
     const addr = (name: string) => sbx.nodes.find((n) => n.name === name)?.address as string;
     const onNode = (name: string, argv: string[]) => sshToNode(addr(name), argv, { keyFile: sbx.keyFile });
