@@ -1,6 +1,7 @@
 import type { HostRun, RunContext } from "./context.js";
 import { withRole } from "./context.js";
 import {
+  hostOf,
   isQuorate,
   type PollOptions,
   type PollResult,
@@ -26,6 +27,32 @@ export async function readClusterQuorum(
   for (const host of order) {
     try {
       return await readQuorum(service, ctx.tunnels.for(service, host.conn, host.spec.privateAddress));
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * Whether the server at `ip` is a Raft voter, from the leader's Raft configuration (the authority: autopilot's
+ * health is recomputed every few seconds, and right after an election the new leader may answer with a picture from
+ * long ago, in which a voter of today is still a non-voter).
+ */
+export async function isRaftVoter(
+  ctx: RunContext,
+  service: RaftService,
+  ip: string,
+  last?: HostRun,
+): Promise<boolean> {
+  const servers = withRole(ctx, "server");
+  const order = last ? [...servers.filter((s) => s !== last), last] : servers;
+  let lastError: unknown = new Error("no servers");
+  for (const host of order) {
+    try {
+      const api = ctx.tunnels.for(service, host.conn, host.spec.privateAddress);
+      const config = await api.raftConfiguration();
+      return config.Servers.some((s) => s.Voter && hostOf(s.Address) === ip);
     } catch (err) {
       lastError = err;
     }
