@@ -26,6 +26,7 @@ import { createCa, issueLeaf, operatorProfile, PkiStore } from "../../src/pki/in
 import { npAgentClientProfile } from "../../src/pki/profiles.js";
 import { TLS_SECRET } from "../../src/pki/values.js";
 import { SecretStore, type SecretValues } from "../../src/secrets/index.js";
+import { until as waitFor } from "../helpers/consul-tls-cluster.js";
 import { LoopbackNomad, nomadDispatcher, nomadHttps } from "../helpers/nomad-tls-cluster.js";
 import { host, inventory } from "../unit/render-fixtures.js";
 
@@ -59,21 +60,12 @@ async function converge(): Promise<string[]> {
   secrets = (await loadClusterSecrets(inv)).secrets;
   return done;
 }
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const logs = [...cluster.output].map(([n, o]) => `--- ${n}\n${o.slice(-1500)}`).join("\n");
-  throw new Error(`timed out waiting for ${what}: ${String(last)}\n${logs}`);
-}
+/** Waits for `fn` (helpers' until), adding the agents' last output to a timeout. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> =>
+  waitFor(what, fn, ms).catch((err: Error) => {
+    const logs = [...cluster.output].map(([n, o]) => `--- ${n}\n${o.slice(-1500)}`).join("\n");
+    throw new Error(`${err.message}\n${logs}`);
+  });
 /** The certificate a TLS listener presents (its serial), presenting `client`. */
 const servedSerial = (ip: string, client: { cert: string; key: string }) =>
   new Promise<string>((resolve, reject) => {
