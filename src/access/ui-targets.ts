@@ -1,6 +1,6 @@
 import path from "node:path";
 import { CONSUL, MANAGEMENT_TOKEN } from "../components/consul/index.js";
-import { NOMAD } from "../components/nomad/index.js";
+import { NOMAD, NOMAD_MANAGEMENT } from "../components/nomad/index.js";
 import { OPENOBSERVE, ROOT_SECRET, rootEmail } from "../components/openobserve/index.js";
 import { DASHBOARD_SECRET, TRAEFIK } from "../components/traefik/index.js";
 import { InputError } from "../errors.js";
@@ -20,6 +20,8 @@ export interface UiTarget {
   path: string;
   /** How to log in, in words; never the secret itself, only where it is kept. */
   credentials: string;
+  /** The UI is HTTPS that wants np's client certificate (Nomad's): np speaks TLS for the browser. */
+  clientTls?: true;
 }
 
 /** Where `ui` is served in this inventory, or an InputError saying why it is not. */
@@ -42,7 +44,9 @@ export function uiTarget(inv: Inventory, ui: Ui): UiTarget {
         remote: (h) => ({ host: h.privateAddress, port: NOMAD.httpPort }),
         localPort: NOMAD.httpPort,
         path: "/ui/",
-        credentials: "none needed (the UI is reached only through SSH)",
+        // np speaks HTTPS with its client certificate for the browser; ACLs deny everything without a token.
+        credentials: `token in ${store.fileOf(NOMAD_MANAGEMENT.name)} (the UI's ACL Tokens page; it is the management token)`,
+        clientTls: true,
       };
     case "openobserve": {
       const observe = inv.hosts.filter((h) => h.roles.includes("observe"));

@@ -14,8 +14,11 @@ import { gather } from "./phases/gather.js";
 import { ingestCredential } from "./phases/ingest-credential.js";
 import { installBinaries } from "./phases/install-binaries.js";
 import { loadSecrets } from "./phases/load-secrets.js";
+import { nomadAclBootstrap } from "./phases/nomad-acl-bootstrap.js";
+import { nomadAclTokens } from "./phases/nomad-acl-tokens.js";
 import { preflight } from "./phases/preflight.js";
 import { startConsulServers } from "./phases/start-consul-servers.js";
+import { startNomadServers } from "./phases/start-nomad-servers.js";
 import { startServices } from "./phases/start-services.js";
 import { usersAndDirs } from "./phases/users-and-dirs.js";
 import { verifyMembers } from "./phases/verify-members.js";
@@ -37,6 +40,10 @@ export const UP_PHASES: Phase[] = [
   startConsulServers,
   consulAclBootstrap,
   consulAclTokens,
+  // Then Nomad's servers, its ACLs and the tokens np-agent's config holds, before the rest starts.
+  startNomadServers,
+  nomadAclBootstrap,
+  nomadAclTokens,
   startServices,
   waitForQuorum,
   ingestCredential,

@@ -6,7 +6,7 @@ import { runsNomad } from "../components/nomad/index.js";
 import { HostError } from "../errors.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import { Session } from "../remote/session.js";
-import { ApiTunnels, consulAccessOf } from "./apis.js";
+import { ApiTunnels, consulAccessOf, nomadAccessOf } from "./apis.js";
 import { type QuorumHealth, readQuorum, serverAt } from "./quorum.js";
 
 /** A service a component registers in Consul, as its checks on one host say. */
@@ -59,7 +59,7 @@ export interface ClusterStatus {
 export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Promise<ClusterStatus> {
   const servers = inv.hosts.filter((h) => h.roles.includes("server"));
   const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
-  const tunnels = new ApiTunnels(await consulAccessOf(inv));
+  const tunnels = new ApiTunnels(await consulAccessOf(inv), await nomadAccessOf(inv, "management"));
   const unreachable: string[] = [];
   try {
     const reachable = await Promise.all(

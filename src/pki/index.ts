@@ -6,6 +6,7 @@ export {
   consulServerProfile,
   LIFETIME,
   nomadAgentProfile,
+  npAgentClientProfile,
   operatorProfile,
 } from "./profiles.js";
 export { PkiStore } from "./store.js";

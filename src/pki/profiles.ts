@@ -52,4 +52,20 @@ export function operatorProfile(cluster: string): LeafProfile {
   };
 }
 
+/**
+ * np-agent's client certificate on a host, for its reads of the local Nomad agent's HTTPS API (verify_https_client):
+ * client auth only and no Nomad role name, so Nomad's RPC (which wants `server.*` or `client.<region>.nomad`) refuses
+ * it — the agent can call the HTTP API with its token and nothing else.
+ */
+export function npAgentClientProfile(host: CertHost): LeafProfile {
+  return {
+    id: `np-agent-${host.name}`,
+    commonName: `np-agent on ${host.name}`,
+    dnsNames: [],
+    ips: [],
+    usages: ["clientAuth"],
+    validityDays: LIFETIME.leafDays,
+  };
+}
+
 const unique = (xs: string[]) => [...new Set(xs)];

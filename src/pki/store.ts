@@ -67,6 +67,18 @@ export class PkiStore {
     return readPrivate(this.caFiles.cert);
   }
 
+  /**
+   * The stored leaf with this profile id, as it is (never issued nor checked here): for the commands that only
+   * read the cluster (np status, np deploy…) and present np's own client certificate. Undefined when there is none.
+   */
+  async storedLeaf(id: string): Promise<KeyPair | undefined> {
+    const [certPem, keyPem] = await Promise.all([
+      readPrivate(path.join(this.dir, `${id}.crt`)),
+      readPrivate(path.join(this.dir, `${id}.key`)),
+    ]);
+    return certPem !== undefined && keyPem !== undefined ? { certPem, keyPem } : undefined;
+  }
+
   /** The leaf for `profile`: the stored one while it is usable, else a new one (saved before it is used). */
   async leaf(ca: KeyPair, profile: LeafProfile, now = new Date()): Promise<StoredLeaf> {
     const cert = path.join(this.dir, `${profile.id}.crt`);

@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
+import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
@@ -74,7 +75,7 @@ describe.skipIf(skipReason !== null)(
         0,
       );
     const nomadApi = <T>(p: string): T =>
-      JSON.parse(sh("node1", `curl -sf http://${addr("node1")}:4646${p}`)) as T;
+      JSON.parse(sh("node1", nomadCurlAsNp(work, addr("node1"), p, "-f"))) as T;
     const consulService = () =>
       JSON.parse(
         sh(

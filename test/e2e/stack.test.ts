@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
@@ -262,19 +263,17 @@ describe.skipIf(skipReason !== null)(
       };
       writeFileSync(path.join(work, "logger.json"), JSON.stringify(job));
       const put = onNode("node1", [
-        "curl",
-        "-sf",
-        "-X",
-        "PUT",
-        "--data-binary",
+        "sh",
+        "-c",
+        nomadCurlAsNp(work, addr("node1"), "/v1/jobs", '-f -X PUT --data-binary "$1"'),
+        "sh",
         JSON.stringify(job),
-        `http://${addr("node1")}:4646/v1/jobs`,
       ]);
       expect(put.code, put.stderr).toBe(0);
       let alloc: { ID: string; NodeName: string; ClientStatus: string } | undefined;
       for (let i = 0; i < 60 && alloc?.ClientStatus !== "running"; i++) {
         await new Promise((res) => setTimeout(res, 1000));
-        alloc = JSON.parse(sh("node1", `curl -s http://${addr("node1")}:4646/v1/job/logger/allocations`))[0];
+        alloc = JSON.parse(sh("node1", nomadCurlAsNp(work, addr("node1"), "/v1/job/logger/allocations")))[0];
       }
       expect(alloc?.ClientStatus).toBe("running");
       const node = alloc?.NodeName as string;
@@ -306,13 +305,7 @@ describe.skipIf(skipReason !== null)(
         got = await shipped();
       }
       expect(got).toEqual({ count: 6000, distinct: 6000 });
-      onNode("node1", [
-        "curl",
-        "-s",
-        "-X",
-        "DELETE",
-        `http://${addr("node1")}:4646/v1/job/logger?purge=true`,
-      ]);
+      sh("node1", nomadCurlAsNp(work, addr("node1"), "/v1/job/logger?purge=true", "-X DELETE"));
     }, 420_000);
 
     it("a Traefik config change restarts the edges one at a time: /ping on one of them answers throughout", async () => {

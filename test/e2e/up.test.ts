@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
@@ -134,11 +135,11 @@ describe.skipIf(skipReason !== null)(
       for (const n of five) expect(members).toMatch(new RegExp(`^${n}\\s+\\S+\\s+alive`, "m"));
       const health = sh(
         "node1",
-        `curl -s -w ' %{http_code}' http://${addr("node1")}:4646/v1/operator/autopilot/health`,
+        nomadCurlAsNp(work, addr("node1"), "/v1/operator/autopilot/health", "-w ' %{http_code}'"),
       );
       expect(health).toMatch(/ 200$/);
       expect(JSON.parse(health.replace(/ 200$/, ""))).toMatchObject({ Healthy: true, FailureTolerance: 1 });
-      const nodes = JSON.parse(sh("node2", `curl -s http://${addr("node2")}:4646/v1/nodes`)) as {
+      const nodes = JSON.parse(sh("node2", nomadCurlAsNp(work, addr("node2"), "/v1/nodes"))) as {
         Name: string;
         Status: string;
       }[];
@@ -261,7 +262,7 @@ describe.skipIf(skipReason !== null)(
       );
       expect(five.map(fingerprint)).toEqual(before);
       expect(sh("node1", consulCli("members"))).toMatch(/^node6\s+\S+\s+alive/m);
-      const nodes = JSON.parse(sh("node1", `curl -s http://${addr("node1")}:4646/v1/nodes`)) as {
+      const nodes = JSON.parse(sh("node1", nomadCurlAsNp(work, addr("node1"), "/v1/nodes"))) as {
         Name: string;
         Status: string;
       }[];

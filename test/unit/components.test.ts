@@ -95,6 +95,9 @@ describe("the component list", () => {
       "/etc/consul.d/tls/server-key.pem": true,
       "/etc/systemd/system/consul.service": false,
       "/etc/nomad.d/nomad.hcl": true,
+      "/etc/nomad.d/tls/ca.pem": false,
+      "/etc/nomad.d/tls/agent.pem": false,
+      "/etc/nomad.d/tls/agent-key.pem": true,
       "/etc/systemd/system/nomad.service": false,
       "/usr/local/lib/np/np-agent.mjs": false,
       // The fixture has the ingest passcode: the agent's config holds it.

@@ -43,7 +43,7 @@ describe("np-agent on every host", () => {
       node: "client-2",
       listen: { address: "10.213.8.22", port: 9190 },
       consul: { address: "http://127.0.0.1:8500" },
-      nomad: { address: "http://10.213.8.22:4646", dataDir: "/var/lib/nomad" },
+      nomad: { address: "https://10.213.8.22:4646", dataDir: "/var/lib/nomad" },
       units: ["consul", "nomad", "traefik", "np-agent"],
       disks: ["/", "/var/lib/nomad"],
     });

@@ -31,13 +31,25 @@ describe("desiredFiles", () => {
       ["/etc/consul.d/tls/server.pem", "0644", "root", "consul", [], false],
       ["/etc/consul.d/tls/server-key.pem", "0640", "root", "consul", [], true],
     ];
+    // Nomad's too; its key is root's only (Nomad runs as root).
+    const nomadTls = [
+      ["/etc/nomad.d/tls/ca.pem", "0644", "root", "root", [], false],
+      ["/etc/nomad.d/tls/agent.pem", "0644", "root", "root", [], false],
+      ["/etc/nomad.d/tls/agent-key.pem", "0600", "root", "root", [], true],
+    ];
     expect(summary("server-1")).toEqual([
       ["/etc/consul.d/consul.hcl", "0640", "root", "consul", ["consul"], true],
       ...tls,
       ["/etc/systemd/system/consul.service", "0644", "root", "root", ["consul"], false],
       ["/etc/nomad.d/nomad.hcl", "0600", "root", "root", ["nomad"], true],
+      ...nomadTls,
       ["/etc/systemd/system/nomad.service", "0644", "root", "root", ["nomad"], false],
     ]);
+    expect(
+      desiredFiles(inv, hostOf(inv, "server-1"), SECRETS)
+        .filter((f) => f.path.startsWith("/etc/nomad.d/tls/"))
+        .map((f) => f.reloads),
+    ).toEqual([["nomad"], ["nomad"], ["nomad"]]);
     // A client's nomad.hcl holds no gossip key (Nomad gossip is between servers) but its Consul token: 0600.
     expect(summary("client-1")[3]).toEqual([
       "/etc/nomad.d/nomad.hcl",
@@ -197,6 +209,18 @@ describe("renderTemplate", () => {
       server: null,
       client: { servers: ["s"], nodeClass: null, meta: null },
       consul: { address: "c", token: "t" },
+      security: {
+        tls: {
+          http: true,
+          rpc: true,
+          caFile: "ca",
+          certFile: "c",
+          keyFile: "k",
+          verifyServerHostname: true,
+          verifyHttpsClient: true,
+        },
+        acl: { enabled: true },
+      },
     };
     expect(renderTemplate("nomad.hcl", view)).not.toMatch(/node_class|meta|server \{/);
     const { meta: _, ...clientWithoutMeta } = view.client;

@@ -24,7 +24,7 @@ async function parsedNomad(inv = cluster(), name = "server-1") {
   return parseHcl(text, "nomad.hcl");
 }
 
-const TOP = ["advertise", "bind_addr", "consul", "data_dir", "datacenter", "name", "region"];
+const TOP = ["acl", "advertise", "bind_addr", "consul", "data_dir", "datacenter", "name", "region", "tls"];
 
 describe("nomad.hcl", () => {
   it("on a server: exactly the contract's keys, no client block", async () => {

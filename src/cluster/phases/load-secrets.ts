@@ -1,4 +1,6 @@
 import { MANAGEMENT_TOKEN } from "../../components/consul/index.js";
+import { NOMAD_MANAGEMENT } from "../../components/nomad/index.js";
+import { operatorProfile } from "../../pki/profiles.js";
 import { TLS_SECRET } from "../../pki/values.js";
 import { loadClusterSecrets } from "../cluster-secrets.js";
 import type { Phase } from "../context.js";
@@ -16,5 +18,13 @@ export const loadSecrets: Phase = {
     // np's tunnels check Consul's HTTPS against the cluster CA, and use the management token once it exists.
     ctx.tunnels.consulAccess.ca = secrets.get(TLS_SECRET.caCert).reveal();
     ctx.tunnels.consulAccess.token = secrets.find(MANAGEMENT_TOKEN.name);
+    // Nomad's HTTPS too, np presenting its operator certificate, with the management token np made.
+    const operator = operatorProfile(ctx.inv.cluster.name).id;
+    ctx.tunnels.nomadAccess.tls = {
+      ca: secrets.get(TLS_SECRET.caCert).reveal(),
+      cert: secrets.get(TLS_SECRET.cert(operator)).reveal(),
+      key: secrets.get(TLS_SECRET.key(operator)).reveal(),
+    };
+    ctx.tunnels.nomadAccess.token = secrets.get(NOMAD_MANAGEMENT.name);
   },
 };

@@ -11,9 +11,19 @@ import path from "node:path";
 import { goDur, TaskRunner } from "./tasks.mjs";
 
 /**
- * Calls the local Consul agent's HTTP API; resolves {status, body}. `token` is the agent's `consul.token`: with no
- * workload identity for services (`consul.service_identity` unset), Nomad registers a workload's services with the
- * agent's own Consul token (the `consul` block's `token`: "the token used to provide a per-request ACL token").
+ * Calls the local Consul agent's HTTP API; resolves {status, body}. `token` is the agent's `consul.token`, which
+ * Nomad 1.10.5 uses for a workload's services when they have no workload identity (neither a service `identity`
+ * block nor the servers' `consul.service_identity`):
+ * - nomad/job_endpoint_hook_implicit_identities.go handleConsulService: no identity found, "fallback to the legacy
+ *   flow" (the service keeps Identity nil);
+ * - client/allocrunner/consul_hook.go prepareConsulTokensForServices: a service with Identity nil gets no token;
+ * - client/allocrunner/group_service_hook.go and taskrunner/service_hook.go: Workload.Tokens then has no entry;
+ * - command/agent/consul/service_client.go sync: ServiceRegisterOpts{Token: getServiceToken(id)} (""), checks with
+ *   QueryOptions{Token: ""}; deregistrations and reads "have to use the Nomad agent's own Consul token";
+ * - consul/api agent.go serviceRegister sets X-Consul-Token only when opts.Token != "", and api.go newRequest sets
+ *   the client's config Token, which command/agent/agent.go setupConsuls takes from ConsulConfig.ApiConfig
+ *   (nomad/structs/config/consul.go: `token`).
+ * So every call here carries the agent's token. Per-service tokens from workload identities are not modelled.
  */
 export function consulCall(addr, method, p, body, token = "") {
   const u = new URL(/^https?:\/\//.test(addr) ? addr : `http://${addr}`);
