@@ -1,0 +1,53 @@
+import { consulCertificateSites } from "../components/consul/certificates.js";
+import { consul } from "../components/consul/index.js";
+import type { Component } from "../components/index.js";
+import { nomad } from "../components/nomad/index.js";
+import type { HostSpec, Inventory } from "../inventory/index.js";
+import type { CertificateSite } from "../pki/sites.js";
+import type { SecretSpec } from "../secrets/index.js";
+import { consulTokens } from "./consul-tokens.js";
+import type { ComponentCredentials } from "./types.js";
+
+const secretOf = (c: Component, name: string): SecretSpec => {
+  const s = c.secrets.find((x) => x.name === name);
+  if (!s) throw new Error(`${c.name} has no secret ${name}`);
+  return s;
+};
+
+/**
+ * Every component's credentials, as data: the certificates np installs for it, its gossip key and its ACL
+ * tokens. Nomad's TLS certificates and ACL tokens join as its entry's `certificates` and `tokens`.
+ */
+export const CREDENTIALS: readonly ComponentCredentials[] = [
+  {
+    component: "consul",
+    certificates: consulCertificateSites,
+    gossip: { secret: secretOf(consul, "consul-gossip"), keyring: "consul" },
+    tokens: consulTokens,
+    reloadsTokens: true,
+  },
+  {
+    component: "nomad",
+    certificates: () => [],
+    gossip: { secret: secretOf(nomad, "nomad-gossip"), keyring: "nomad" },
+    // Nomad's reload applies TLS and log settings only (command/agent/agent.go Reload): its Consul token needs a restart.
+    reloadsTokens: false,
+  },
+];
+
+/** The certificate files np installs on a host, over every component it runs. */
+export function certificateSitesOf(
+  inv: Inventory,
+  host: HostSpec,
+  runs: (c: string) => boolean,
+): CertificateSite[] {
+  const seen = new Set<string>();
+  return CREDENTIALS.filter((c) => runs(c.component))
+    .flatMap((c) => c.certificates(inv, host))
+    .filter((s) => !seen.has(s.path) && seen.add(s.path) !== undefined);
+}
+
+/** Units that take new tokens from their files on a reload instead of a restart. */
+export const TOKEN_RELOADING_UNITS: ReadonlySet<string> = new Set(
+  CREDENTIALS.filter((c) => c.reloadsTokens).map((c) => c.component),
+);
