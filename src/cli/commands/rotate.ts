@@ -1,0 +1,37 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { contextFrom } from "../context.js";
+import type { RegisterCommand } from "./index.js";
+import { seconds } from "./up.js";
+
+const WHAT = ["gossip", "ca", "tokens"] as const;
+
+/** `np rotate <gossip|ca|tokens>`: replace a cluster secret without downtime, and say what was done per host. */
+export const registerRotate: RegisterCommand = (program: Command, signal: AbortSignal) => {
+  program
+    .command("rotate")
+    .description("replace a cluster secret safely: the gossip keys, the cluster CA, or the ACL tokens")
+    .argument("<secret>", `one of ${WHAT.join(", ")}`, (value: string) => {
+      if (!(WHAT as readonly string[]).includes(value))
+        throw new InvalidArgumentError(`expected one of ${WHAT.join(", ")}`);
+      return value as (typeof WHAT)[number];
+    })
+    .option("--quorum-timeout <seconds>", "how long to wait for a quorum after each server", seconds, 180)
+    .addHelpText(
+      "after",
+      `
+  gossip   new Consul and Nomad gossip keys: installed in every member's keyring, used, then the old ones
+           removed; the configs get the new key (nodes added later join with it); nothing restarts
+  ca       a new cluster CA: trusted beside the old one, every certificate issued again by it, then the old
+           one dropped; the services reload (servers one at a time), nothing restarts
+  tokens   new SecretIDs for every ACL token np keeps (its own included): made beside the old ones, rendered
+           into the hosts' files, services reloaded (Consul) or restarted one at a time, then the old deleted
+
+Takes the cluster lock like np up, on a healthy cluster np up has converged. Safe to re-run: an interrupted
+rotation goes on from where it stopped (its state is in .np/secrets). Back up .np/ afterwards.
+Exit codes: 0 rotated, 1 failed or refused (the cluster still accepts the old or the new secret), 2 invalid input.`,
+    )
+    .action(async (what: (typeof WHAT)[number], opts: { quorumTimeout: number }, cmd: Command) => {
+      const { rotateSecret } = await import("../actions/rotate.js");
+      await rotateSecret(contextFrom(cmd, signal), what, opts.quorumTimeout * 1000);
+    });
+};
