@@ -86,11 +86,6 @@ export class NomadApi extends RaftApi<NomadRaftServer> {
     super(new JsonApi("Nomad", origin, dispatcher, token ? { "X-Nomad-Token": token } : {}));
   }
 
-  /** The same API (origin, connection, token), for endpoints other modules call (the gossip keyring). */
-  get json(): JsonApi {
-    return this.api;
-  }
-
   /**
    * "ip:4647" of the leader, or "" when there is none. Nomad answers a leaderless read with HTTP 500
    * "No cluster leader" after waiting a few seconds (only `?stale` reads give ""); both mean no leader.

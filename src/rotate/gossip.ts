@@ -1,11 +1,5 @@
 import path from "node:path";
-import {
-  consulKeyring,
-  type GossipKeyringApi,
-  type KeyringPool,
-  nomadKeyring,
-  onlyKeyEverywhere,
-} from "../api/keyring.js";
+import { consulKeyring, type GossipKeyringApi, type KeyringPool, onlyKeyEverywhere } from "../api/keyring.js";
 import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
 import { OperationError } from "../errors.js";
 import { generateGossipKey } from "../secrets/index.js";
@@ -14,7 +8,7 @@ import type { RotationReport } from "./report.js";
 import { RotationStore } from "./store.js";
 import type { ComponentCredentials, GossipKeyringSpec } from "./types.js";
 
-/** The keyring API of a component, through the first server that answers (Nomad's is on servers only). */
+/** Consul's keyring API through the first server that answers (a client agent answers 500: servers only). */
 async function onKeyring<T>(
   ctx: RunContext,
   spec: GossipKeyringSpec,
@@ -24,7 +18,7 @@ async function onKeyring<T>(
   for (const h of withRole(ctx, "server")) {
     const api = ctx.tunnels.for(spec.keyring, h.conn, h.spec.privateAddress).json;
     try {
-      return await fn(spec.keyring === "consul" ? consulKeyring(api) : nomadKeyring(api), h);
+      return await fn(consulKeyring(api), h);
     } catch (err) {
       last = err;
     }
@@ -101,8 +95,7 @@ export async function rotateGossipKey(
     );
   });
   await store.forget(name);
-  // Consul gossips on every host; Nomad's servers alone hold a keyring (its clients speak RPC to them).
-  const holders = spec.keyring === "consul" ? ctx.hosts : withRole(ctx, "server");
-  for (const h of holders.filter((x) => x.desired.components.some((c) => c.name === cred.component)))
+  // Consul gossips on every host (a keyring of Nomad's would be its servers').
+  for (const h of ctx.hosts.filter((x) => x.desired.components.some((c) => c.name === cred.component)))
     report.host(h.spec.name, `${cred.component} gossip key replaced, in its keyring and its config`);
 }

@@ -7,8 +7,11 @@ import type { SecretSpec } from "../secrets/index.js";
 /** A component's gossip encryption: the secret that holds its key, and which keyring API changes it live. */
 export interface GossipKeyringSpec {
   secret: SecretSpec;
-  /** Consul's operator keyring (any server), or Nomad's agent keyring (servers only). */
-  keyring: "consul" | "nomad";
+  /**
+   * Which keyring API changes it live: Consul's operator keyring (on a server). Nomad's (`/v1/agent/keyring/*`,
+   * servers only) joins here once it can be proven: the Nomad double has no keyring.
+   */
+  keyring: "consul";
 }
 
 /**

@@ -19,8 +19,8 @@ export const registerRotate: RegisterCommand = (program: Command, signal: AbortS
     .addHelpText(
       "after",
       `
-  gossip   new Consul and Nomad gossip keys: installed in every member's keyring, used, then the old ones
-           removed; the configs get the new key (nodes added later join with it); nothing restarts
+  gossip   a new Consul gossip key: installed in every member's keyring, used, then the old one removed;
+           every consul.hcl gets the new key (nodes added later join with it); nothing restarts
   ca       a new cluster CA: trusted beside the old one, every certificate issued again by it, then the old
            one dropped; the services reload (servers one at a time), nothing restarts
   tokens   new SecretIDs for every ACL token np keeps (its own included): made beside the old ones, rendered
