@@ -10,6 +10,7 @@ import { TOKEN_RELOADING_UNITS } from "../../src/rotate/registry.js";
 import { RotationReport } from "../../src/rotate/report.js";
 import { RotationStore } from "../../src/rotate/store.js";
 import { Secret, type SecretSpec, type SecretValues } from "../../src/secrets/index.js";
+import { runNp } from "../helpers/run-np.js";
 
 const GOSSIP: SecretSpec = { name: "consul-gossip", valid: (v) => v.length > 0, describe: "a key" };
 const stateDir = () => mkdtempSync(path.join(os.tmpdir(), "np-rotate-"));
@@ -124,5 +125,25 @@ describe("keyrings and reports", () => {
       "node1: gossip key replaced",
       "node2: gossip key replaced",
     ]);
+  });
+});
+
+describe("np rotate on the command line", () => {
+  it("names what it rotates, and refuses anything else with exit 2 before reading the inventory", () => {
+    const help = runNp(["rotate", "--help"]);
+    expect(help.code).toBe(0);
+    for (const what of ["gossip", "ca", "tokens"])
+      expect(help.stdout).toMatch(new RegExp(`^  ${what} `, "m"));
+    const r = runNp(["rotate", "passwords", "-i", "/nonexistent/inventory.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("expected one of gossip, ca, tokens");
+    expect(r.stderr).not.toContain("inventory file not found");
+    expect(runNp(["rotate", "gossip", "--quorum-timeout", "0", "-i", "/nonexistent/x.yaml"]).code).toBe(2);
+  });
+
+  it("on a missing inventory: exit 2, nothing rotated", () => {
+    const r = runNp(["rotate", "gossip", "-i", "/nonexistent/inventory.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("/nonexistent/inventory.yaml");
   });
 });

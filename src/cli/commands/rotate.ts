@@ -9,7 +9,7 @@ const WHAT = ["gossip", "ca", "tokens"] as const;
 export const registerRotate: RegisterCommand = (program: Command, signal: AbortSignal) => {
   program
     .command("rotate")
-    .description("replace a cluster secret safely: the gossip keys, the cluster CA, or the ACL tokens")
+    .description("replace a cluster secret safely: the Consul gossip key, the cluster CA, or the ACL tokens")
     .argument("<secret>", `one of ${WHAT.join(", ")}`, (value: string) => {
       if (!(WHAT as readonly string[]).includes(value))
         throw new InvalidArgumentError(`expected one of ${WHAT.join(", ")}`);
