@@ -69,7 +69,7 @@ export async function rotateGossipKey(
   const old = await store.retiring(name);
   if (old !== undefined) before.set(name, old);
   // The new key in every host's config (a node added later joins with it); the running agents keep running.
-  await convergePass(ctx, { before, effect: "none" });
+  await convergePass(ctx, { before });
   const newKey = key;
   await onKeyring(ctx, spec, async (keyring, via) => {
     const pools = await keyring.list();

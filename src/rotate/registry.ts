@@ -4,7 +4,6 @@ import type { Component } from "../components/index.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { CertificateSite } from "../pki/sites.js";
 import type { SecretSpec } from "../secrets/index.js";
-import { consulTokens } from "./consul-tokens.js";
 import type { ComponentCredentials } from "./types.js";
 
 const secretOf = (c: Component, name: string): SecretSpec => {
@@ -14,23 +13,19 @@ const secretOf = (c: Component, name: string): SecretSpec => {
 };
 
 /**
- * Every component's credentials, as data: the certificates np installs for it, its gossip key and its ACL
- * tokens. Nomad's TLS certificates and ACL tokens join as its entry's `certificates` and `tokens`.
+ * Every component's credentials, as data: the certificates np installs for it and its gossip key. Nomad's TLS
+ * certificates join as its entry's `certificates` (with `servedAt`, so a reload is checked like Consul's).
  */
 export const CREDENTIALS: readonly ComponentCredentials[] = [
   {
     component: "consul",
     certificates: consulCertificateSites,
     gossip: { secret: secretOf(consul, "consul-gossip"), keyring: "consul" },
-    tokens: consulTokens,
-    reloadsTokens: true,
   },
   {
     component: "nomad",
     certificates: () => [],
     // Its gossip key (nomad-gossip) is not rotated yet: the Nomad double has no keyring API to prove it against.
-    // Nomad's reload applies TLS and log settings only (command/agent/agent.go Reload): its Consul token needs a restart.
-    reloadsTokens: false,
   },
 ];
 
@@ -45,8 +40,3 @@ export function certificateSitesOf(
     .flatMap((c) => c.certificates(inv, host))
     .filter((s) => !seen.has(s.path) && seen.add(s.path) !== undefined);
 }
-
-/** Units that take new tokens from their files on a reload instead of a restart. */
-export const TOKEN_RELOADING_UNITS: ReadonlySet<string> = new Set(
-  CREDENTIALS.filter((c) => c.reloadsTokens).map((c) => c.component),
-);

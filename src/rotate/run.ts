@@ -13,10 +13,9 @@ import { requireConverged, requireHealthy } from "./preconditions.js";
 import { CREDENTIALS } from "./registry.js";
 import { RotationReport } from "./report.js";
 import { RotationStore } from "./store.js";
-import { rotateTokenSystem } from "./tokens.js";
 
 /** What `np rotate` replaces. */
-export const ROTATIONS = ["gossip", "ca", "tokens"] as const;
+export const ROTATIONS = ["gossip", "ca"] as const;
 export type Rotation = (typeof ROTATIONS)[number];
 
 export interface RotateOptions {
@@ -30,18 +29,8 @@ export interface RotateResult {
   changes: Change[];
 }
 
-/** The secret names each rotation keeps under rotating/ and retiring/ while it is under way. */
-function secretNames(inv: Inventory, rotation: "gossip" | "tokens"): string[] {
-  return CREDENTIALS.flatMap((c) =>
-    rotation === "gossip"
-      ? c.gossip
-        ? [c.gossip.secret.name]
-        : []
-      : c.tokens
-        ? [c.tokens.management.name, ...c.tokens.tokens(inv).map((t) => t.name)]
-        : [],
-  );
-}
+/** The secret names a gossip rotation keeps under rotating/ and retiring/ while it is under way. */
+const gossipSecrets = () => CREDENTIALS.flatMap((c) => (c.gossip ? [c.gossip.secret.name] : []));
 
 /** Which rotations are under way (interrupted, or stopped by a refusal), from .np/secrets. */
 async function underWay(inv: Inventory): Promise<Set<Rotation>> {
@@ -49,8 +38,7 @@ async function underWay(inv: Inventory): Promise<Set<Rotation>> {
   const files = await new RotationStore(stateDir).underWay();
   const names = new Set([...files.rotating, ...files.retiring]);
   const found = new Set<Rotation>();
-  for (const r of ["gossip", "tokens"] as const)
-    if (secretNames(inv, r).some((n) => names.has(n))) found.add(r);
+  if (gossipSecrets().some((n) => names.has(n))) found.add("gossip");
   if ((await caRotationStage(new PkiStore(stateDir))) !== undefined) found.add("ca");
   return found;
 }
@@ -62,12 +50,11 @@ async function rotateIn(ctx: RunContext, rotation: Rotation, report: RotationRep
     if (!runs) continue;
     if (rotation === "gossip" && cred.gossip)
       await rotateGossipKey(ctx, { ...cred, gossip: cred.gossip }, report);
-    if (rotation === "tokens" && cred.tokens) await rotateTokenSystem(ctx, cred.tokens, report);
   }
 }
 
 /**
- * `np rotate <gossip|ca|tokens>`: holds the cluster lock like `np up`, reads every host, and rotates on a healthy
+ * `np rotate <gossip|ca>`: holds the cluster lock like `np up`, reads every host, and rotates on a healthy
  * cluster that `np up` has converged (a rotation under way goes on instead; another kind under way must finish
  * first). Every change passes np up's gate and is reported as it is made.
  */

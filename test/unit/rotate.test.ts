@@ -5,8 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type KeyringPool, onlyKeyEverywhere } from "../../src/api/keyring.js";
 import type { Output } from "../../src/output/port.js";
 import type { DesiredFile } from "../../src/render/index.js";
-import { lighten, withValues } from "../../src/rotate/pass.js";
-import { TOKEN_RELOADING_UNITS } from "../../src/rotate/registry.js";
+import { withoutEffect, withValues } from "../../src/rotate/pass.js";
 import { RotationReport } from "../../src/rotate/report.js";
 import { RotationStore } from "../../src/rotate/store.js";
 import { Secret, type SecretSpec, type SecretValues } from "../../src/secrets/index.js";
@@ -71,15 +70,14 @@ describe("a rotation's convergence pass", () => {
     }) as DesiredFile;
 
   it("writes a file only the gossip key changed without restarting or reloading anything", () => {
-    const f = lighten(file(), "none");
+    const f = withoutEffect(file());
     expect([f.restarts, f.reloads]).toEqual([[], []]);
-  });
-
-  it("reloads instead of restarting the units that take new tokens on SIGHUP (Consul), and only those", () => {
-    expect([...TOKEN_RELOADING_UNITS]).toEqual(["consul"]);
-    const f = lighten(file(), "reload");
-    expect(f.restarts).toEqual(["nomad"]);
-    expect(f.reloads).toEqual(["np-agent", "consul"]);
+    expect(f).toMatchObject({
+      path: "/etc/consul.d/consul.hcl",
+      content: "x",
+      mode: "0640",
+      group: "consul",
+    });
   });
 
   it("renders with some secrets as they were before the rotation", () => {
@@ -132,11 +130,10 @@ describe("np rotate on the command line", () => {
   it("names what it rotates, and refuses anything else with exit 2 before reading the inventory", () => {
     const help = runNp(["rotate", "--help"]);
     expect(help.code).toBe(0);
-    for (const what of ["gossip", "ca", "tokens"])
-      expect(help.stdout).toMatch(new RegExp(`^  ${what} `, "m"));
-    const r = runNp(["rotate", "passwords", "-i", "/nonexistent/inventory.yaml"]);
+    for (const what of ["gossip", "ca"]) expect(help.stdout).toMatch(new RegExp(`^  ${what} `, "m"));
+    const r = runNp(["rotate", "tokens", "-i", "/nonexistent/inventory.yaml"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("expected one of gossip, ca, tokens");
+    expect(r.stderr).toContain("expected one of gossip, ca");
     expect(r.stderr).not.toContain("inventory file not found");
     expect(runNp(["rotate", "gossip", "--quorum-timeout", "0", "-i", "/nonexistent/x.yaml"]).code).toBe(2);
   });

@@ -3,13 +3,14 @@ import { contextFrom } from "../context.js";
 import type { RegisterCommand } from "./index.js";
 import { seconds } from "./up.js";
 
-const WHAT = ["gossip", "ca", "tokens"] as const;
+// The same list as ROTATIONS in src/rotate/run.ts, written out: registering a command must not load what runs it.
+const WHAT = ["gossip", "ca"] as const;
 
-/** `np rotate <gossip|ca|tokens>`: replace a cluster secret without downtime, and say what was done per host. */
+/** `np rotate <gossip|ca>`: replace a cluster secret without downtime, and say what was done per host. */
 export const registerRotate: RegisterCommand = (program: Command, signal: AbortSignal) => {
   program
     .command("rotate")
-    .description("replace a cluster secret safely: the Consul gossip key, the cluster CA, or the ACL tokens")
+    .description("replace a cluster secret safely: the Consul gossip key or the cluster CA")
     .argument("<secret>", `one of ${WHAT.join(", ")}`, (value: string) => {
       if (!(WHAT as readonly string[]).includes(value))
         throw new InvalidArgumentError(`expected one of ${WHAT.join(", ")}`);
@@ -23,8 +24,6 @@ export const registerRotate: RegisterCommand = (program: Command, signal: AbortS
            every consul.hcl gets the new key (nodes added later join with it); nothing restarts
   ca       a new cluster CA: trusted beside the old one, every certificate issued again by it, then the old
            one dropped; the services reload (servers one at a time), nothing restarts
-  tokens   new SecretIDs for every ACL token np keeps (its own included): made beside the old ones, rendered
-           into the hosts' files, services reloaded (Consul) or restarted one at a time, then the old deleted
 
 Takes the cluster lock like np up, on a healthy cluster np up has converged. Safe to re-run: an interrupted
 rotation goes on from where it stopped (its state is in .np/secrets). Back up .np/ afterwards.
