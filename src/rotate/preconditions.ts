@@ -6,7 +6,7 @@ import { OperationError } from "../errors.js";
 import { pendingBesides } from "./pass.js";
 
 /**
- * A rotation reaches every member at once (a keyring change is a Serf query; a token or a CA every host must
+ * A rotation reaches every member at once (a keyring change is a Serf query; a CA every host must
  * hold): it starts only on a cluster whose quorums are healthy and whose every host is an alive member, so no
  * host is left behind with a secret the others no longer accept.
  */

@@ -7,7 +7,7 @@ export class RotationReport {
 
   constructor(private readonly out: Output) {}
 
-  /** A cluster-wide step, done through one host (a keyring query, a token made through a server's API). */
+  /** A cluster-wide step, done through one host (a keyring query through a server's API). */
   cluster(via: string, message: string): void {
     this.steps.push({ host: via, message });
     this.out.host(via, message);

@@ -226,7 +226,7 @@ describe.skipIf(skipReason !== null)(
       }
       expect(NODES.map(consulPid)).toEqual(pids);
       expect(aliveMembers("node1")).toBe(4);
-      // A client agent that starts now gets its certificate (auto_encrypt) from servers of the new CA.
+      // A client agent that starts now checks the servers against the new CA and gets its certificate (auto_encrypt).
       sh("node4", "systemctl restart consul.service");
       await expect.poll(() => aliveMembers("node1"), { timeout: 60_000, interval: 2000 }).toBe(4);
       await healthyStatus();
