@@ -1,12 +1,14 @@
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readCertificateStatus } from "../../src/cluster/certificate-status.js";
 import type { Inventory } from "../../src/inventory/index.js";
+import * as rotation from "../../src/pki/ca-rotation.js";
 import { certificatesIn, daysLeft, derOf, expiryState, isoDay } from "../../src/pki/expiry.js";
-import { consulServerProfile, createCa, issueLeaf } from "../../src/pki/index.js";
+import { consulServerProfile, createCa, issueLeaf, PkiStore } from "../../src/pki/index.js";
 import {
   type CertificateReport,
   describeExpiry,
@@ -123,7 +125,6 @@ describe("the certificates np status judges", () => {
     const longAgo = new Date(Date.now() - 400 * DAY);
     const expired = await issueLeaf(ca, consulServerProfile("dc1", node1), longAgo);
     const soon = await issueLeaf(ca, { ...consulServerProfile("dc1", node1), validityDays: 5 });
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(secrets, { recursive: true, mode: 0o700 });
     writeFileSync(path.join(secrets, "cluster-ca.crt"), ca.certPem, { mode: 0o600 });
     writeFileSync(path.join(secrets, "old-leaf.crt"), expired.certPem, { mode: 0o600 });
@@ -138,5 +139,44 @@ describe("the certificates np status judges", () => {
     ]);
     expect(s.expired).toEqual([expect.stringMatching(/^certificate .*old-leaf\.crt .* expired on /)]);
     expect(s.warnings).toEqual([expect.stringMatching(/^certificate .*soon\.crt .* \(in 4 days\): `np up`/)]);
+  });
+});
+
+describe("a CA rotation's files in .np/secrets", () => {
+  it("trusts both CAs during the change, signs with the new one, then trusts it alone", async () => {
+    const store = new PkiStore(mkdtempSync(path.join(os.tmpdir(), "np-carot-")));
+    const old = await store.ca("demo");
+    expect(await store.caCert()).toBe(old.certPem);
+    expect(await rotation.caRotationStage(store)).toBeUndefined();
+    const next = await rotation.nextCa(store, "demo");
+    expect((await rotation.nextCa(store, "demo")).certPem).toBe(next.certPem); // made once
+    await rotation.enterCaRotationStage(store, "trust-both");
+    expect(await rotation.caRotationStage(store)).toBe("trust-both");
+    const both = (await store.caCert()) as string;
+    expect(
+      certificatesIn(both)
+        .map((c) => c.sha256)
+        .sort(),
+    ).toEqual([old.certPem, next.certPem].map((p) => certificatesIn(p)[0]?.sha256).sort());
+    // The old CA still signs.
+    expect((await store.ca("demo")).certPem).toBe(old.certPem);
+    await rotation.promoteNextCa(store);
+    expect(await store.ca("demo")).toEqual({ certPem: next.certPem.trim(), keyPem: next.keyPem.trim() });
+    expect(await store.caCert()).toBe(both); // the same bundle whichever signs: no CA file rewritten
+    await rotation.dropTrustedCa(store);
+    await rotation.endCaRotation(store);
+    expect((await store.caCert())?.trim()).toBe(next.certPem.trim());
+    expect(await rotation.caRotationStage(store)).toBeUndefined();
+    // A promotion cut between its two renames (the next key in place, its certificate not yet) is finished.
+    const third = await rotation.nextCa(store, "demo");
+    await rename(store.rotationFiles.nextKey, store.caFiles.key);
+    expect((await store.ca("demo")).certPem).toBe(third.certPem.trim());
+  });
+
+  it("refuses a stage file that names no stage", async () => {
+    const store = new PkiStore(mkdtempSync(path.join(os.tmpdir(), "np-carot-")));
+    await store.ca("demo");
+    writeFileSync(store.rotationFiles.stage, "halfway\n", { mode: 0o600 });
+    await expect(rotation.caRotationStage(store)).rejects.toThrow(/damaged: it does not name a stage/);
   });
 });
