@@ -58,6 +58,8 @@ export class JsonApi {
     const text = await res.body.text();
     if (res.statusCode !== 200 && !(opts.accept ?? []).includes(res.statusCode))
       throw new ApiError(this.name, res.statusCode, path, text);
+    // Some writes answer 200 with no body at all (Consul's keyring operations): nothing to parse.
+    if (text === "") return { status: res.statusCode, body: undefined as T, headers: res.headers };
     let parsed: T;
     try {
       parsed = JSON.parse(text) as T;

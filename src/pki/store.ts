@@ -1,9 +1,9 @@
-import { rename, rm } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
 import { createPrivateFileAtomically } from "../secrets/atomic-create.js";
 import { ensurePrivateDir, readPrivateFile as readPrivate } from "../secrets/private-file.js";
-import { caProblem, leafRenewalReason } from "./check.js";
+import { caProblem, keyMatchesCert, leafRenewalReason } from "./check.js";
 import { createCa, issueLeaf } from "./issue.js";
 import { LIFETIME } from "./profiles.js";
 import type { KeyPair, LeafProfile } from "./types.js";
@@ -31,12 +31,26 @@ export class PkiStore {
   }
 
   /**
+   * The files of a CA rotation under way (`np rotate ca`): the next CA, made before any host trusts it, and the
+   * old CA's certificate, still trusted once the next one signs, until every leaf is the new CA's.
+   */
+  get rotationFiles(): { nextCert: string; nextKey: string; trusted: string; stage: string } {
+    return {
+      nextCert: path.join(this.dir, "cluster-ca-next.crt"),
+      nextKey: path.join(this.dir, "cluster-ca-next.key"),
+      trusted: path.join(this.dir, "cluster-ca-trusted.crt"),
+      stage: path.join(this.dir, "ca-rotation"),
+    };
+  }
+
+  /**
    * The cluster CA, created on first use. A CA whose key is not its certificate's (tampered with, or mixed up with
    * another cluster's), or with one of its two files missing, is refused before anything on a host changes.
    */
   async ca(clusterName: string): Promise<KeyPair> {
     await ensurePrivateDir(this.dir);
     const files = this.caFiles;
+    await this.finishInterruptedPromotion();
     const [certPem, keyPem] = await Promise.all([readPrivate(files.cert), readPrivate(files.key)]);
     if (certPem === undefined && keyPem === undefined) {
       const ca = await createCa(`np cluster CA ${clusterName}`, LIFETIME.caDays);
@@ -62,9 +76,51 @@ export class PkiStore {
     return ca;
   }
 
-  /** The CA's certificate when there is one (for clients that check servers against it); never creates one. */
+  /**
+   * The CA certificates hosts and np trust, when there is a CA (for clients that check servers against it); never
+   * creates one. Outside a rotation that is the cluster CA alone; during `np rotate ca`, the old and the new CA.
+   */
   async caCert(): Promise<string | undefined> {
-    return readPrivate(this.caFiles.cert);
+    await this.finishInterruptedPromotion();
+    const own = await readPrivate(this.caFiles.cert);
+    if (own === undefined) return undefined;
+    const r = this.rotationFiles;
+    const more = (await Promise.all([readPrivate(r.nextCert), readPrivate(r.trusted)])).filter(
+      (p): p is string => p !== undefined,
+    );
+    // Outside a rotation, the CA file as it is (renders stay byte-identical to what np wrote before).
+    if (more.length === 0) return own;
+    // Sorted: the bundle is the same whichever CA signs, so promoting the new one rewrites no CA file.
+    const pems = [...new Set([own, ...more].map((p) => p.trim()))].toSorted();
+    return `${pems.join("\n")}\n`;
+  }
+
+  /**
+   * The next CA becoming the signing one is two renames (key, then certificate): a run interrupted between them
+   * leaves the next CA's key beside the old certificate, with the next certificate still in its place. That, and
+   * only that, is finished here; any other mismatch is refused by `ca()` as tampering.
+   */
+  private async finishInterruptedPromotion(): Promise<void> {
+    const r = this.rotationFiles;
+    const [nextCert, nextKey, keyPem] = await Promise.all([
+      readPrivate(r.nextCert),
+      readPrivate(r.nextKey),
+      readPrivate(this.caFiles.key),
+    ]);
+    if (nextCert === undefined || nextKey !== undefined || keyPem === undefined) return;
+    if (keyMatchesCert({ certPem: nextCert, keyPem })) await rename(r.nextCert, this.caFiles.cert);
+  }
+
+  /** Every certificate file in .np/secrets (the CA, the next one, leaves), by file stem, for expiry warnings. */
+  async certificateFiles(): Promise<{ name: string; path: string; pem: string }[]> {
+    const names = (await readdir(this.dir).catch(() => [] as string[])).filter((f) => f.endsWith(".crt"));
+    const out: { name: string; path: string; pem: string }[] = [];
+    for (const f of names.toSorted()) {
+      const file = path.join(this.dir, f);
+      const pem = await readPrivate(file);
+      if (pem !== undefined) out.push({ name: f.slice(0, -".crt".length), path: file, pem });
+    }
+    return out;
   }
 
   /**
@@ -97,7 +153,7 @@ export class PkiStore {
 }
 
 /** Writes (or replaces) a 0600 file atomically: a crash leaves the old content or the new one. */
-async function writePrivate(file: string, content: string): Promise<void> {
+export async function writePrivate(file: string, content: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await rm(tmp, { force: true });
   if (!(await createPrivateFileAtomically(tmp, content))) throw new Error(`cannot create ${tmp}`);

@@ -26,7 +26,9 @@ export async function loadPki(
 ): Promise<LoadedPki> {
   const store = new PkiStore(stateDir);
   const ca = await store.ca(clusterName);
-  const values = new Map<string, Secret>([[TLS_SECRET.caCert, new Secret(ca.certPem)]]);
+  // What hosts trust: the CA, and during `np rotate ca` the other one too (its bundle; ca() made sure of the CA).
+  const trusted = (await store.caCert()) ?? ca.certPem;
+  const values = new Map<string, Secret>([[TLS_SECRET.caCert, new Secret(trusted)]]);
   const issued: LoadedPki["issued"] = [];
   for (const profile of profiles) {
     const leaf = await store.leaf(ca, profile);

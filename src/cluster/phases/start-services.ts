@@ -8,6 +8,7 @@ import type { UnitState } from "../host-state.js";
 import { hostOf, pollUntil, serverAt } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
 import { probeReady } from "../ready-probe.js";
+import { afterReload } from "../reload-gate.js";
 import { reloadPaid, restartPaid } from "../restart-marker.js";
 import { systemctl, waitUnitRunning } from "../unit-health.js";
 
@@ -53,13 +54,16 @@ export async function startComponents(ctx: RunContext, scope: StartScope): Promi
     await eachHost(ctx, [...starts.filter((h) => !quorumFirst(h)), ...byPolicy("parallel")], (h) =>
       actionFor(h, component) === "start" ? start(ctx, h, component) : restartOne(ctx, h, component),
     );
-    // A file read at reload changed (a Consul service definition) and the unit was not (re)started: reload it.
+    // A file read at reload changed (a service definition, a certificate) and the unit was not (re)started:
+    // reload it. Like restarts: Raft servers and rolling hosts one at a time, each behind its gate; others at once.
+    const reloads = ctx.hosts.filter(
+      (h) => scope(component, h) && !hosts.includes(h) && runs(h, component) && h.reload.has(component.unit),
+    );
+    const oneByOne = (h: HostRun) => component.restartPolicy(h.spec) !== "parallel";
+    for (const h of reloads.filter(oneByOne)) await reload(ctx, h, component);
     await eachHost(
       ctx,
-      ctx.hosts.filter(
-        (h) =>
-          scope(component, h) && !hosts.includes(h) && runs(h, component) && h.reload.has(component.unit),
-      ),
+      reloads.filter((h) => !oneByOne(h)),
       (h) => reload(ctx, h, component),
     );
   }
@@ -191,6 +195,7 @@ async function reload(ctx: RunContext, host: HostRun, component: Component): Pro
       await host.conn.run(asRoot(["systemctl", "reload", `${unit}.service`], host.spec.ssh.user), {
         doing: `reloading ${unit}`,
       });
+      await afterReload(ctx, host, component);
       await reloadPaid(ctx, host, unit);
     },
   );
