@@ -1,6 +1,7 @@
 import { consulCertificateSites } from "../components/consul/certificates.js";
 import { consul } from "../components/consul/index.js";
 import type { Component } from "../components/index.js";
+import { nomadCertificateSites, npAgentCertificateSites } from "../components/nomad/certificates.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { CertificateSite } from "../pki/sites.js";
 import type { SecretSpec } from "../secrets/index.js";
@@ -13,8 +14,7 @@ const secretOf = (c: Component, name: string): SecretSpec => {
 };
 
 /**
- * Every component's credentials, as data: the certificates np installs for it and its gossip key. Nomad's TLS
- * certificates join as its entry's `certificates` (with `servedAt`, so a reload is checked like Consul's).
+ * Every component's credentials, as data: the certificates np installs for it and its gossip key.
  */
 export const CREDENTIALS: readonly ComponentCredentials[] = [
   {
@@ -24,9 +24,10 @@ export const CREDENTIALS: readonly ComponentCredentials[] = [
   },
   {
     component: "nomad",
-    certificates: () => [],
+    certificates: nomadCertificateSites,
     // Its gossip key (nomad-gossip) is not rotated yet: the Nomad double has no keyring API to prove it against.
   },
+  { component: "np-agent", certificates: npAgentCertificateSites },
 ];
 
 /** The certificate files np installs on a host, over every component it runs. */

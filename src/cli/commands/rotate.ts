@@ -23,7 +23,8 @@ export const registerRotate: RegisterCommand = (program: Command, signal: AbortS
   gossip   a new Consul gossip key: installed in every member's keyring, used, then the old one removed;
            every consul.hcl gets the new key (nodes added later join with it); nothing restarts
   ca       a new cluster CA: trusted beside the old one, every certificate issued again by it, then the old
-           one dropped; the services reload (servers one at a time), nothing restarts
+           one dropped; Consul and Nomad reload (servers one at a time); only np-agent restarts on
+           client hosts (it reads its certificate for Nomad at start)
 
 Takes the cluster lock like np up, on a healthy cluster np up has converged. Safe to re-run: an interrupted
 rotation goes on from where it stopped (its state is in .np/secrets). Back up .np/ afterwards.

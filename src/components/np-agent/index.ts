@@ -34,7 +34,7 @@ export const NP_AGENT = {
 } as const;
 
 /** Whether np-agent on the host calls Nomad's HTTPS API, and so needs the CA and a client certificate. */
-const agentNeedsNomadTls = (inv: Inventory, host: HostSpec) =>
+export const agentNeedsNomadTls = (inv: Inventory, host: HostSpec) =>
   agentReadsNomad(host) && nomadSecurity(inv, host).tls.http;
 
 /** np-agent's client certificates: one per host whose agent reads Nomad (client hosts). */
