@@ -1,12 +1,11 @@
 import { ApiTunnels } from "../cluster/apis.js";
 import { loadClusterSecrets } from "../cluster/cluster-secrets.js";
 import type { HostRun, RunContext } from "../cluster/context.js";
+import { grantTunnelAccess } from "../cluster/phases/load-secrets.js";
 import { startServices } from "../cluster/phases/start-services.js";
 import { writeConfigs } from "../cluster/phases/write-files.js";
 import { runPhases } from "../cluster/run.js";
-import { MANAGEMENT_TOKEN } from "../components/consul/index.js";
 import { desiredHost } from "../components/index.js";
-import { TLS_SECRET } from "../pki/values.js";
 import { sha256 } from "../remote/upload.js";
 import type { DesiredFile } from "../render/index.js";
 import { Secret, type SecretValues } from "../secrets/index.js";
@@ -39,13 +38,11 @@ const holdsOld = (host: HostRun, file: DesiredFile, before: DesiredFile | undefi
 /** The file written without restarting or reloading anything: the services use its new value already. */
 export const withoutEffect = (file: DesiredFile): DesiredFile => ({ ...file, restarts: [], reloads: [] });
 
-/** np's tunnels again, trusting the CA bundle and carrying the management token .np/secrets holds now. */
+/** np's tunnels again, trusting the CA bundle and presenting the certificate and tokens .np/secrets holds now. */
 function renewTunnels(ctx: RunContext, secrets: SecretValues): void {
   const old = ctx.tunnels;
-  ctx.tunnels = new ApiTunnels({
-    ca: secrets.find(TLS_SECRET.caCert)?.reveal(),
-    token: secrets.find(MANAGEMENT_TOKEN.name),
-  });
+  ctx.tunnels = new ApiTunnels();
+  grantTunnelAccess(ctx.tunnels, ctx.inv, secrets);
   void old.close();
 }
 

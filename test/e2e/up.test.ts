@@ -255,7 +255,7 @@ describe.skipIf(skipReason !== null)(
       // Nothing changes on the other hosts; the first server only carries node6's new Consul tokens (cluster-wide
       // API writes, made through it), and says so.
       expect(r.stdout).not.toMatch(
-        /^node[1-5]: (?!credential consul create (policy|token): create (policy|token) np(-agent-node6|: Consul agent on node6|: np-agent on node6)$)/m,
+        /^node[1-5]: (?!credential (consul|nomad) create (policy|token): create (policy|token) np(-agent-node6|: Consul agent on node6|: np-agent on node6)$)/m,
       );
       expect(r.stdout).toMatch(
         /^node1: credential consul create token: create token np: Consul agent on node6$/m,
