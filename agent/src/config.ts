@@ -9,7 +9,13 @@ export interface AgentConfig {
   intervalSec: number;
   stateDir: string;
   consul: { address: string; token: string | null };
-  nomad: { address: string; token: string | null; dataDir: string } | null;
+  nomad: {
+    address: string;
+    token: string | null;
+    dataDir: string;
+    /** Files for Nomad's HTTPS API (verify_https_client): the CA to check it with, the agent's client certificate. */
+    tls: { caFile: string; certFile: string; keyFile: string } | null;
+  } | null;
   openobserve: { url: string; org: string; user: string; password: string } | null;
   units: string[];
   versions: Record<string, string>;
@@ -88,6 +94,7 @@ export function parseConfig(doc: unknown): AgentConfig {
   const listen = obj(doc, "listen", "");
   const consul = obj(doc, "consul", "");
   const nomad = optObj(doc, "nomad", "");
+  const nomadTls = nomad && optObj(nomad, "tls", "nomad.");
   const oo = optObj(doc, "openobserve", "");
   const streams = obj(doc, "streams", "");
   const versions = obj(doc, "versions", "");
@@ -108,6 +115,11 @@ export function parseConfig(doc: unknown): AgentConfig {
       address: httpUrl(nomad, "address", "nomad."),
       token: optStr(nomad, "token", "nomad."),
       dataDir: str(nomad, "dataDir", "nomad."),
+      tls: nomadTls && {
+        caFile: str(nomadTls, "caFile", "nomad.tls."),
+        certFile: str(nomadTls, "certFile", "nomad.tls."),
+        keyFile: str(nomadTls, "keyFile", "nomad.tls."),
+      },
     },
     openobserve: oo && {
       url: httpUrl(oo, "url", "openobserve."),

@@ -1,6 +1,6 @@
 import path from "node:path";
-import { CONSUL } from "../components/consul/index.js";
-import { NOMAD } from "../components/nomad/index.js";
+import { CONSUL, MANAGEMENT_TOKEN } from "../components/consul/index.js";
+import { NOMAD, NOMAD_MANAGEMENT } from "../components/nomad/index.js";
 import { OPENOBSERVE, ROOT_SECRET, rootEmail } from "../components/openobserve/index.js";
 import { DASHBOARD_SECRET, TRAEFIK } from "../components/traefik/index.js";
 import { InputError } from "../errors.js";
@@ -20,6 +20,8 @@ export interface UiTarget {
   path: string;
   /** How to log in, in words; never the secret itself, only where it is kept. */
   credentials: string;
+  /** The UI is HTTPS that wants np's client certificate (Nomad's): np speaks TLS for the browser. */
+  clientTls?: true;
 }
 
 /** Where `ui` is served in this inventory, or an InputError saying why it is not. */
@@ -33,7 +35,8 @@ export function uiTarget(inv: Inventory, ui: Ui): UiTarget {
         remote: () => ({ host: CONSUL.http.host, port: CONSUL.http.port }),
         localPort: CONSUL.http.port,
         path: "/ui/",
-        credentials: "none needed (the UI is reached only through SSH)",
+        // ACLs deny everything without a token: the UI's "Log in" takes np's management token.
+        credentials: `token in ${store.fileOf(MANAGEMENT_TOKEN.name)} (the UI's Log in; it is the management token)`,
       };
     case "nomad":
       return {
@@ -41,7 +44,9 @@ export function uiTarget(inv: Inventory, ui: Ui): UiTarget {
         remote: (h) => ({ host: h.privateAddress, port: NOMAD.httpPort }),
         localPort: NOMAD.httpPort,
         path: "/ui/",
-        credentials: "none needed (the UI is reached only through SSH)",
+        // np speaks HTTPS with its client certificate for the browser; ACLs deny everything without a token.
+        credentials: `token in ${store.fileOf(NOMAD_MANAGEMENT.name)} (the UI's ACL Tokens page; it is the management token)`,
+        clientTls: true,
       };
     case "openobserve": {
       const observe = inv.hosts.filter((h) => h.roles.includes("observe"));

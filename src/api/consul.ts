@@ -37,10 +37,24 @@ export interface ConsulServiceHealth {
   }[];
 }
 
+/** The ACL token a Consul client sends (`X-Consul-Token`), read at each request; none when undefined. */
+export type ConsulTokenSource = () => string | undefined;
+
+/** The headers of a request made with the token `token` gives, if any. */
+export const consulTokenHeaders = (token: ConsulTokenSource) => (): Record<string, string> => {
+  const t = token();
+  return t ? { "X-Consul-Token": t } : {};
+};
+
 /** The Consul HTTP API calls np makes (https://developer.hashicorp.com/consul/api-docs). */
 export class ConsulApi extends RaftApi<ConsulRaftServer> {
-  constructor(origin: string, dispatcher: Dispatcher) {
-    super(new JsonApi("Consul", origin, dispatcher));
+  constructor(origin: string, dispatcher: Dispatcher, token: ConsulTokenSource = () => undefined) {
+    super(new JsonApi("Consul", origin, dispatcher, consulTokenHeaders(token)));
+  }
+
+  /** The same API (origin, connection) with the ACL endpoints np's bootstrap and token phases call. */
+  get json(): JsonApi {
+    return this.api;
   }
 
   async members(): Promise<ConsulMember[]> {

@@ -37,7 +37,8 @@ export class JsonApi {
     readonly name: string,
     readonly origin: string,
     private readonly dispatcher: Dispatcher,
-    private readonly headers: Record<string, string> = {},
+    /** Sent with every request; a function when they may change between requests (a token np gets mid-run). */
+    private readonly headers: Record<string, string> | (() => Record<string, string>) = {},
     private readonly timeoutMs = 10_000,
   ) {}
 
@@ -57,6 +58,8 @@ export class JsonApi {
     const text = await res.body.text();
     if (res.statusCode !== 200 && !(opts.accept ?? []).includes(res.statusCode))
       throw new ApiError(this.name, res.statusCode, path, text);
+    // Some writes answer 200 with no body at all (Consul's keyring operations): nothing to parse.
+    if (text === "") return { status: res.statusCode, body: undefined as T, headers: res.headers };
     let parsed: T;
     try {
       parsed = JSON.parse(text) as T;
@@ -80,7 +83,10 @@ export class JsonApi {
     return request(new URL(path, this.origin), {
       method,
       dispatcher: this.dispatcher,
-      headers: { ...this.headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      headers: {
+        ...(typeof this.headers === "function" ? this.headers() : this.headers),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: timeout,
       bodyTimeout: timeout,

@@ -80,10 +80,32 @@ export interface LogRequest {
 const DEFAULT_WAIT_SEC = 60;
 const path = (id: string) => encodeURIComponent(id);
 
+/** The ACL token a Nomad client sends (`X-Nomad-Token`): fixed, or read at each request; none when undefined. */
+export type NomadTokenSource = string | (() => string | undefined) | undefined;
+
+const tokenHeaders = (token: NomadTokenSource) => (): Record<string, string> => {
+  const t = typeof token === "function" ? token() : token;
+  return t ? { "X-Nomad-Token": t } : {};
+};
+
 /** The Nomad HTTP API calls np makes (https://developer.hashicorp.com/nomad/api-docs). */
 export class NomadApi extends RaftApi<NomadRaftServer> {
-  constructor(origin: string, dispatcher: Dispatcher, token?: string) {
-    super(new JsonApi("Nomad", origin, dispatcher, token ? { "X-Nomad-Token": token } : {}));
+  constructor(
+    readonly origin: string,
+    private readonly dispatcher: Dispatcher,
+    token?: NomadTokenSource,
+  ) {
+    super(new JsonApi("Nomad", origin, dispatcher, tokenHeaders(token)));
+  }
+
+  /** The same API (origin, connection) as another token: np looks its own tokens up as themselves. */
+  withToken(token: NomadTokenSource): NomadApi {
+    return new NomadApi(this.origin, this.dispatcher, token);
+  }
+
+  /** The JSON client underneath, for the ACL endpoints (src/api/nomad-acl.ts). */
+  get json(): JsonApi {
+    return this.api;
   }
 
   /**

@@ -1,16 +1,44 @@
+import type { Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { Agent } from "undici";
 import type { SshConnection } from "../remote/connection.js";
+
+/** How to speak TLS inside a tunnel: the CA the server's certificate must chain to, and the name it must carry. */
+export interface TunnelTls {
+  ca: string;
+  /** The name or IP checked against the certificate's SANs (e.g. 127.0.0.1 for a loopback listener). */
+  host: string;
+  /** np's client certificate and key (PEM), for servers that verify their callers (Nomad's verify_https_client). */
+  cert?: string;
+  key?: string;
+}
 
 /**
  * An undici dispatcher whose connections are SSH channels (`forwardOut`) to host:port as seen from the SSH host,
  * so cluster APIs are never exposed to the operator's network. undici reuses one channel for sequential requests.
+ * With `tls`, TLS runs inside the channel and the server must present a certificate of that CA for that name (and np
+ * presents its own client certificate when `tls` has one).
  */
-export function tunnelDispatcher(conn: SshConnection, host: string, port: number): Agent {
+export function tunnelDispatcher(conn: SshConnection, host: string, port: number, tls?: TunnelTls): Agent {
   return new Agent({
     connections: 4,
     connect: (_opts, callback) => {
       conn.forwardOut(host, port).then(
-        (channel) => callback(null, channel as unknown as import("node:net").Socket),
+        (channel) => {
+          if (!tls) return callback(null, channel as unknown as Socket);
+          const secure = tlsConnect({
+            socket: channel as unknown as Socket,
+            ca: tls.ca,
+            host: tls.host,
+            ...(tls.cert && tls.key && { cert: tls.cert, key: tls.key }),
+          });
+          const fail = (err: Error) => callback(err, null);
+          secure.once("error", fail);
+          secure.once("secureConnect", () => {
+            secure.off("error", fail);
+            callback(null, secure);
+          });
+        },
         (err: Error) => callback(err, null),
       );
     },

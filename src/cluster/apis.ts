@@ -1,15 +1,74 @@
+import path from "node:path";
 import type { Agent } from "undici";
 import { ConsulApi } from "../api/consul.js";
 import { NomadApi } from "../api/nomad.js";
 import { tunnelDispatcher } from "../api/tunnel.js";
-import { CONSUL } from "../components/consul/index.js";
-import { NOMAD } from "../components/nomad/index.js";
+import { CONSUL, MANAGEMENT_TOKEN } from "../components/consul/index.js";
+import { NOMAD, NOMAD_MANAGEMENT, NOMAD_TOKEN } from "../components/nomad/index.js";
+import type { Inventory } from "../inventory/index.js";
+import { operatorProfile } from "../pki/profiles.js";
+import { PkiStore } from "../pki/store.js";
 import type { SshConnection } from "../remote/connection.js";
+import { type Secret, SecretStore } from "../secrets/index.js";
+
+/** How np reaches Consul: over HTTPS checked against the cluster CA when there is one, with its token if it has one. */
+export interface ConsulAccess {
+  /** The cluster CA (PEM); without one, the plain HTTP API (a cluster made before np had TLS). */
+  ca?: string;
+  /** np's token (the management token), read at each request: the bootstrap may give it mid-run. */
+  token?: Secret;
+}
+
+/** What np holds for Consul in `.np/` (never creating anything): for the commands that only read the cluster. */
+export async function consulAccessOf(inv: Inventory): Promise<ConsulAccess> {
+  const stateDir = path.join(inv.dir, ".np");
+  const [ca, secrets] = await Promise.all([
+    new PkiStore(stateDir).caCert(),
+    new SecretStore(stateDir).load([MANAGEMENT_TOKEN]),
+  ]);
+  return { ca, token: secrets.find(MANAGEMENT_TOKEN.name) };
+}
+
+/**
+ * How np reaches Nomad: over HTTPS, checking Nomad's certificate against the cluster CA and presenting np's own
+ * client certificate (Nomad's verify_https_client), when np holds both; with a token when it has one.
+ */
+export interface NomadAccess {
+  /** The cluster CA and np's operator certificate (PEM); without them, the plain HTTP API (an older cluster). */
+  tls?: { ca: string; cert: string; key: string };
+  /** The token np sends, read at each request. */
+  token?: Secret;
+}
+
+/**
+ * What np holds for Nomad in `.np/` (never creating anything): the CA, np's client certificate, and `token`'s
+ * secret: `management` for np status (autopilot and raft reads), `apps` for the app commands.
+ */
+export async function nomadAccessOf(inv: Inventory, token: "management" | "apps"): Promise<NomadAccess> {
+  const stateDir = path.join(inv.dir, ".np");
+  const pki = new PkiStore(stateDir);
+  const name = token === "management" ? NOMAD_MANAGEMENT.name : NOMAD_TOKEN.apps;
+  const spec = { name, valid: NOMAD_MANAGEMENT.valid, describe: NOMAD_MANAGEMENT.describe };
+  const [ca, operator, secrets] = await Promise.all([
+    pki.caCert(),
+    pki.storedLeaf(operatorProfile(inv.cluster.name).id),
+    new SecretStore(stateDir).load([spec]),
+  ]);
+  return {
+    ...(ca && operator && { tls: { ca, cert: operator.certPem, key: operator.keyPem } }),
+    token: secrets.find(name),
+  };
+}
 
 /** Cluster APIs through SSH tunnels, one dispatcher per (connection, target), closed together. */
 export class ApiTunnels {
   private readonly dispatchers: Agent[] = [];
   private readonly cache = new Map<string, ConsulApi | NomadApi>();
+
+  constructor(
+    readonly consulAccess: ConsulAccess = {},
+    readonly nomadAccess: NomadAccess = {},
+  ) {}
 
   /** The API of `service` on one server, through that server's SSH connection (cached). */
   for(service: "consul", conn: SshConnection, privateAddress: string): ConsulApi;
@@ -25,18 +84,31 @@ export class ApiTunnels {
     return api;
   }
 
-  /** Consul's HTTP API listens on loopback only (client_addr): reached from the host itself. */
+  /**
+   * Consul's APIs listen on the server's loopback only: HTTPS on 8501, whose certificate names 127.0.0.1 and is
+   * checked against the cluster CA inside the tunnel; plain HTTP on 8500 only for a cluster without a CA.
+   */
   private consul(conn: SshConnection): ConsulApi {
-    const d = tunnelDispatcher(conn, CONSUL.http.host, CONSUL.http.port);
+    const { ca } = this.consulAccess;
+    const { host, port } = ca ? CONSUL.https : CONSUL.http;
+    const d = tunnelDispatcher(conn, host, port, ca ? { ca, host } : undefined);
     this.dispatchers.push(d);
-    return new ConsulApi(`http://${CONSUL.http.host}:${CONSUL.http.port}`, d);
+    return new ConsulApi(`${ca ? "https" : "http"}://${host}:${port}`, d, () =>
+      this.consulAccess.token?.reveal(),
+    );
   }
 
-  /** Nomad binds its HTTP API to the server's private address. */
+  /**
+   * Nomad binds its HTTP API to the server's private address: HTTPS there, whose certificate names that address
+   * and is checked against the cluster CA inside the tunnel, np presenting its operator certificate.
+   */
   private nomad(conn: SshConnection, privateAddress: string): NomadApi {
-    const d = tunnelDispatcher(conn, privateAddress, NOMAD.httpPort);
+    const { tls } = this.nomadAccess;
+    const d = tunnelDispatcher(conn, privateAddress, NOMAD.httpPort, tls && { ...tls, host: privateAddress });
     this.dispatchers.push(d);
-    return new NomadApi(`http://${privateAddress}:${NOMAD.httpPort}`, d);
+    return new NomadApi(`${tls ? "https" : "http"}://${privateAddress}:${NOMAD.httpPort}`, d, () =>
+      this.nomadAccess.token?.reveal(),
+    );
   }
 
   async close(): Promise<void> {

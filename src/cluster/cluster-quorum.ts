@@ -1,6 +1,9 @@
+import type { ConsulApi } from "../api/consul.js";
+import type { NomadApi } from "../api/nomad.js";
 import type { HostRun, RunContext } from "./context.js";
 import { withRole } from "./context.js";
 import {
+  hostOf,
   isQuorate,
   type PollOptions,
   type PollResult,
@@ -11,6 +14,26 @@ import {
   whyNotQuorate,
 } from "./quorum.js";
 
+/** The API of the first server that answers `read`, asking `last` only after the others. */
+async function throughFirstServer<T>(
+  ctx: RunContext,
+  service: RaftService,
+  last: HostRun | undefined,
+  read: (api: ConsulApi | NomadApi) => Promise<T>,
+): Promise<T> {
+  const servers = withRole(ctx, "server");
+  const order = last ? [...servers.filter((s) => s !== last), last] : servers;
+  let lastError: unknown = new Error("no servers");
+  for (const host of order) {
+    try {
+      return await read(ctx.tunnels.for(service, host.conn, host.spec.privateAddress));
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
 /**
  * Reads a service's quorum through the first server that answers, asking `last` only after the others (a server
  * being restarted may not answer, and a server's own view of itself proves little).
@@ -20,17 +43,25 @@ export async function readClusterQuorum(
   service: RaftService,
   last?: HostRun,
 ): Promise<QuorumHealth> {
-  const servers = withRole(ctx, "server");
-  const order = last ? [...servers.filter((s) => s !== last), last] : servers;
-  let lastError: unknown = new Error("no servers");
-  for (const host of order) {
-    try {
-      return await readQuorum(service, ctx.tunnels.for(service, host.conn, host.spec.privateAddress));
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw lastError;
+  return throughFirstServer(ctx, service, last, (api) => readQuorum(service, api));
+}
+
+/**
+ * Whether the server at `ip` is a Raft voter, from the leader's Raft configuration (the authority: autopilot's
+ * health is recomputed every few seconds, and right after an election the new leader may answer with a picture from
+ * long ago, in which a voter of today is still a non-voter).
+ */
+export async function isRaftVoter(
+  ctx: RunContext,
+  service: RaftService,
+  ip: string,
+  last?: HostRun,
+): Promise<boolean> {
+  const servers = await throughFirstServer(ctx, service, last, async (api) => {
+    const config = await api.raftConfiguration();
+    return config.Servers.map((s) => ({ address: s.Address, voter: s.Voter }));
+  });
+  return servers.some((s) => s.voter && hostOf(s.address) === ip);
 }
 
 /** Names the servers whose SSH connection is gone: a wait for them would only run out its time. */

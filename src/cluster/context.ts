@@ -49,6 +49,8 @@ export interface RunContext {
   prefetch?: { result: Promise<{ artifacts: FetchedArtifact[] } | { error: unknown }>; stop(): void };
   /** SSH tunnels to the cluster APIs, closed at the end of the run. */
   tunnels: ApiTunnels;
+  /** Set once np's management token is Nomad's (bootstrapped now or before): Nomad's ACLs can be read. */
+  nomadAclReady?: boolean;
   /** How long to wait for quorum after starting services. */
   quorumTimeoutMs: number;
 }

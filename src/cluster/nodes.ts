@@ -3,7 +3,7 @@ import type { ConsulApi } from "../api/consul.js";
 import { HostError, HostsFailed, OperationError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { Session } from "../remote/session.js";
-import { ApiTunnels } from "./apis.js";
+import { ApiTunnels, consulAccessOf } from "./apis.js";
 
 /** The summary np-agent keeps in Consul KV at np/nodes/<node> (agent/src/consul: its contract). */
 export interface AgentSummary {
@@ -61,7 +61,7 @@ export function decodeSummaries(entries: { Key: string; Value: string | null }[]
 export async function readNodeReports(inv: Inventory, signal: AbortSignal): Promise<NodeReport[]> {
   const servers = inv.hosts.filter((h) => h.roles.includes("server"));
   const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
-  const tunnels = new ApiTunnels();
+  const tunnels = new ApiTunnels(await consulAccessOf(inv));
   const failures: HostError[] = [];
   try {
     for (const h of servers) {

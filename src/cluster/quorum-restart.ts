@@ -1,5 +1,5 @@
 import { HostError, OperationError } from "../errors.js";
-import { lostServers, readClusterQuorum, waitForQuorate } from "./cluster-quorum.js";
+import { isRaftVoter, lostServers, readClusterQuorum, waitForQuorate } from "./cluster-quorum.js";
 import { type HostRun, type RunContext, withRole } from "./context.js";
 import { pollUntil, type QuorumHealth, type QuorumServer, type RaftService, serverAt } from "./quorum.js";
 import { systemctl, waitUnitRunning } from "./unit-health.js";
@@ -64,7 +64,12 @@ export async function restartRaftServer(
       "run `np status` to see the servers, then `np up` again",
     );
   }
-  const voter = serverAt(reading.last, ip)?.voter === true;
+  const voter = await isRaftVoter(ctx, service, ip, host).catch((err: unknown) => {
+    throw new OperationError(
+      `${name}: not restarting ${unit}: the ${service} Raft configuration cannot be read (${(err as Error).message})`,
+      "run `np status` to see the servers, then `np up` again",
+    );
+  });
   let wentDown = Number.NEGATIVE_INFINITY;
   if (voter) {
     const spare = await waitForQuorate(ctx, service, ctx.quorumTimeoutMs, {

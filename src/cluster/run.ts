@@ -7,12 +7,18 @@ import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";
 import type { Phase, RunContext } from "./context.js";
 import { acquireClusterLock, type ClusterLock } from "./lock.js";
+import { consulAclBootstrap } from "./phases/consul-acl-bootstrap.js";
+import { consulAclTokens } from "./phases/consul-acl-tokens.js";
 import { fetchArtifactsPhase, prefetchAmd64 } from "./phases/fetch-artifacts.js";
 import { gather } from "./phases/gather.js";
 import { ingestCredential } from "./phases/ingest-credential.js";
 import { installBinaries } from "./phases/install-binaries.js";
 import { loadSecrets } from "./phases/load-secrets.js";
+import { nomadAclBootstrap } from "./phases/nomad-acl-bootstrap.js";
+import { nomadAclTokens } from "./phases/nomad-acl-tokens.js";
 import { preflight } from "./phases/preflight.js";
+import { startConsulServers } from "./phases/start-consul-servers.js";
+import { startNomadServers } from "./phases/start-nomad-servers.js";
 import { startServices } from "./phases/start-services.js";
 import { usersAndDirs } from "./phases/users-and-dirs.js";
 import { verifyMembers } from "./phases/verify-members.js";
@@ -30,6 +36,14 @@ export const UP_PHASES: Phase[] = [
   installBinaries,
   writeConfigs,
   writeUnits,
+  // Consul's servers, its ACLs and every token before anything else starts: clients need their tokens to start.
+  startConsulServers,
+  consulAclBootstrap,
+  consulAclTokens,
+  // Then Nomad's servers, its ACLs and the tokens np-agent's config holds, before the rest starts.
+  startNomadServers,
+  nomadAclBootstrap,
+  nomadAclTokens,
   startServices,
   waitForQuorum,
   ingestCredential,
@@ -42,7 +56,8 @@ export interface RunOptions {
   onChange?: (change: Change) => void;
 }
 
-async function runPhases(ctx: RunContext, phases: Phase[]): Promise<void> {
+/** Runs the phases in order, skipping those that say so. */
+export async function runPhases(ctx: RunContext, phases: Phase[]): Promise<void> {
   for (const phase of phases) {
     if (phase.shouldRun && !phase.shouldRun(ctx)) continue;
     const started = Date.now();
@@ -58,6 +73,37 @@ export async function converge(
   signal: AbortSignal,
   opts: RunOptions,
 ): Promise<Change[]> {
+  return withCluster(
+    inv,
+    out,
+    signal,
+    { ...opts, command: opts.dryRun ? "np plan" : "np up", beforeRead: prefetchAmd64 },
+    async (ctx) => {
+      await runPhases(ctx, UP_PHASES);
+      return ctx.gate.changes;
+    },
+  );
+}
+
+/** What a run over the cluster is: `np up`, `np plan`, `np rotate …`. */
+export interface ClusterRunOptions extends RunOptions {
+  /** Names the run in the cluster lock ("np up", "np rotate gossip"). */
+  command: string;
+  /** Started before the hosts are read (np up fetches artifacts meanwhile). */
+  beforeRead?: (ctx: RunContext) => void;
+}
+
+/**
+ * A run over the whole cluster: its SSH session and API tunnels, the cluster lock (a dry run takes none), the
+ * secrets loaded and every host gathered, then `work`; everything is released however it ends.
+ */
+export async function withCluster<T>(
+  inv: Inventory,
+  out: Output,
+  signal: AbortSignal,
+  opts: ClusterRunOptions,
+  work: (ctx: RunContext) => Promise<T>,
+): Promise<T> {
   const servers = inv.hosts.filter((h) => h.roles.includes("server"));
   if (servers.length === 0) throw new InputError("the inventory has no server");
   const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
@@ -75,19 +121,16 @@ export async function converge(
   };
   // The lock is np's own bookkeeping: a dry run does not take it. Taken while the hosts are read (reads are safe
   // under another run), awaited before the first change.
-  const locking = gate.bookkeeping(() =>
-    acquireClusterLock(session, servers, opts.dryRun ? "np plan" : "np up"),
-  );
+  const locking = gate.bookkeeping(() => acquireClusterLock(session, servers, opts.command));
   locking.catch(() => {});
   let lock: ClusterLock | undefined;
   try {
-    prefetchAmd64(ctx);
+    opts.beforeRead?.(ctx);
     const reading = runPhases(ctx, READ_PHASES);
     reading.catch(() => {});
     lock = await locking;
     await reading;
-    await runPhases(ctx, UP_PHASES);
-    return gate.changes;
+    return await work(ctx);
   } finally {
     ctx.prefetch?.stop();
     lock ??= await locking.catch(() => undefined);

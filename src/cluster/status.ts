@@ -6,7 +6,8 @@ import { runsNomad } from "../components/nomad/index.js";
 import { HostError } from "../errors.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import { Session } from "../remote/session.js";
-import { ApiTunnels } from "./apis.js";
+import { ApiTunnels, consulAccessOf, nomadAccessOf } from "./apis.js";
+import { type CertificateStatus, readCertificateStatus } from "./certificate-status.js";
 import { type QuorumHealth, readQuorum, serverAt } from "./quorum.js";
 
 /** A service a component registers in Consul, as its checks on one host say. */
@@ -53,15 +54,22 @@ export interface ClusterStatus {
   nomad: QuorumHealth | null;
   nodes: NodeStatus[];
   unreachable: string[];
+  /** Every certificate on the hosts and in .np/secrets, with its end date. */
+  certificates: CertificateStatus["certificates"];
+  /** Certificates within 30 days of their end, or unreadable: said, without changing the verdict. */
+  warnings: string[];
 }
 
 /** Reads Consul and Nomad health through SSH tunnels to the first server that answers. */
 export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Promise<ClusterStatus> {
   const servers = inv.hosts.filter((h) => h.roles.includes("server"));
   const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
-  const tunnels = new ApiTunnels();
+  const tunnels = new ApiTunnels(await consulAccessOf(inv), await nomadAccessOf(inv, "management"));
   const unreachable: string[] = [];
   try {
+    // Read from what is installed on every host (and in .np/secrets), beside the cluster's own health.
+    const certificates = readCertificateStatus(inv, session);
+    certificates.catch(() => {});
     const reachable = await Promise.all(
       servers.map((h) =>
         session.connect(h).then(
@@ -131,8 +139,22 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
         ),
       };
     });
-    const degraded = [...unreadable, ...judge(inv.hosts, consul, nomad, nodes, unreachable)];
-    return { healthy: degraded.length === 0, degraded, consul, nomad, nodes, unreachable };
+    const certs = await certificates;
+    const degraded = [
+      ...unreadable,
+      ...judge(inv.hosts, consul, nomad, nodes, unreachable),
+      ...certs.expired,
+    ];
+    return {
+      healthy: degraded.length === 0,
+      degraded,
+      consul,
+      nomad,
+      nodes,
+      unreachable,
+      certificates: certs.certificates,
+      warnings: certs.warnings,
+    };
   } finally {
     await tunnels.close();
     await session.close();

@@ -4,7 +4,7 @@ import { Agent, type Dispatcher } from "undici";
 import type { ConsulApi } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
 import { tunnelDispatcher } from "../api/tunnel.js";
-import { ApiTunnels } from "../cluster/apis.js";
+import { ApiTunnels, consulAccessOf, nomadAccessOf } from "../cluster/apis.js";
 import { OPENOBSERVE } from "../components/openobserve/index.js";
 import { HostError, HostsFailed, OperationError } from "../errors.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
@@ -33,7 +33,9 @@ export interface AppCluster {
  */
 export async function openAppCluster(inv: Inventory, signal: AbortSignal): Promise<AppCluster> {
   const session = await Session.create({ stateDir: path.join(inv.dir, ".np"), signal });
-  const tunnels = new ApiTunnels();
+  // Consul through HTTPS with the cluster CA and np's token; Nomad through HTTPS with np's client certificate and
+  // the app commands' own token (their capabilities only: src/components/nomad/acl.ts).
+  const tunnels = new ApiTunnels(await consulAccessOf(inv), await nomadAccessOf(inv, "apps"));
   const dispatchers: Dispatcher[] = [];
   const close = async () => {
     await Promise.allSettled(dispatchers.map((d) => d.destroy()));

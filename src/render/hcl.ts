@@ -39,3 +39,9 @@ export function hclInt(value: number): string {
   if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
   return String(value);
 }
+
+/** An HCL boolean; refuses anything else so a template never writes `undefined` where a flag belongs. */
+export function hclBool(value: boolean): string {
+  if (typeof value !== "boolean") throw new TypeError(`not a boolean: ${String(value)}`);
+  return String(value);
+}

@@ -1,5 +1,5 @@
 import type Handlebars from "handlebars";
-import { hclInt, hclString, hclStringList } from "./hcl.js";
+import { hclBool, hclInt, hclString, hclStringList } from "./hcl.js";
 
 interface Located {
   loc?: { start: { line: number; column: number } };
@@ -24,7 +24,7 @@ function stringOf(value: unknown, helper: string, options: Located): string {
   return v;
 }
 
-/** Registers the HCL helpers (`hcl`, `hclList`, `hclInt`) and makes the block helpers refuse missing values. */
+/** Registers the HCL helpers (`hcl`, `hclList`, `hclInt`, `hclBool`) and makes the block helpers refuse missing values. */
 export function registerHelpers(hbs: typeof Handlebars): void {
   hbs.registerHelper("hcl", (value: unknown, options: Located) => hclString(stringOf(value, "hcl", options)));
   hbs.registerHelper("hclList", (value: unknown, options: Located) => {
@@ -34,6 +34,9 @@ export function registerHelpers(hbs: typeof Handlebars): void {
   });
   hbs.registerHelper("hclInt", (value: unknown, options: Located) =>
     hclInt(present(value, "hclInt", options) as number),
+  );
+  hbs.registerHelper("hclBool", (value: unknown, options: Located) =>
+    hclBool(present(value, "hclBool", options) as boolean),
   );
   for (const name of ["if", "unless", "each", "with"]) {
     const builtin = hbs.helpers[name] as Handlebars.HelperDelegate;

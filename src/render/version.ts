@@ -22,3 +22,8 @@ export function compareVersions(a: string, b: string): number {
 export function consulHasUiConfig(consulVersion: string): boolean {
   return compareVersions(consulVersion, "1.9.0") >= 0;
 }
+
+/** Whether this Consul reads the `tls { defaults, internal_rpc, https }` stanza (added in 1.12; 1.8 rejects it). */
+export function consulHasTlsStanza(consulVersion: string): boolean {
+  return compareVersions(consulVersion, "1.12.0") >= 0;
+}

@@ -8,6 +8,7 @@ import { type BootContext, ensureNodeRunning, waitUntilReady } from "./boot-node
 import { checkSubnetIsFree, ensureBridge } from "./bridge.js";
 import { nodeDirs, removeNode } from "./down.js";
 import { pinSandboxHostKeys } from "./host-keys.js";
+import { ensureInotifyInstances } from "./inotify.js";
 import { shippedSchemaPath, writeInventory } from "./inventory-file.js";
 import { ensureSandboxKey } from "./key.js";
 import { checkNodeCount, DEFAULT_NODES, MIN_NODES, roleLayout } from "./layout.js";
@@ -135,6 +136,8 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
   await checkSubnetIsFree(tools.ip, subnet, paths.bridge);
   const release = await lockSandbox(paths);
   try {
+    const raised = await ensureInotifyInstances();
+    if (raised) out.info(`sandbox ${opts.name}: ${raised}`);
     const previous = await readState(paths);
     if (opts.rebuild) await removeUnwantedNodes(tools, paths, [], out);
     const base = await ensureBaseRoot(tools, paths.home, {

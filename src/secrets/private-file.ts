@@ -1,4 +1,4 @@
-import { chmod, mkdir, stat } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat } from "node:fs/promises";
 import { OperationError } from "../errors.js";
 
 /** Creates `dir` (and its parents) readable by the owner only; an existing directory is left as it is. */
@@ -22,4 +22,17 @@ export async function assertPrivateFile(file: string): Promise<void> {
       `make it private with: chmod 600 ${file}`,
     );
   }
+}
+
+/** A secret file's content, or undefined when there is none; refused when group or others can read it. */
+export async function readPrivateFile(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  await assertPrivateFile(file);
+  return text;
 }

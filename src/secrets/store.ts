@@ -1,8 +1,8 @@
-import { readFile, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
 import { createPrivateFileAtomically } from "./atomic-create.js";
-import { assertPrivateFile, ensurePrivateDir } from "./private-file.js";
+import { ensurePrivateDir, readPrivateFile } from "./private-file.js";
 import { Secret } from "./secret.js";
 
 /** How one named secret is made and checked. */
@@ -135,17 +135,7 @@ export class SecretStore {
 }
 
 /** A secret file's trimmed content, or undefined when there is none; refused when others can read it. */
-async function readPrivate(file: string): Promise<string | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-  await assertPrivateFile(file);
-  return text.trim();
-}
+const readPrivate = async (file: string) => (await readPrivateFile(file))?.trim();
 
 function damaged(file: string, why: string): OperationError {
   return new OperationError(

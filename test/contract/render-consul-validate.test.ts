@@ -7,9 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { secretsFor } from "../../src/components/index.js";
+import { loadClusterSecrets } from "../../src/cluster/cluster-secrets.js";
 import { hclString } from "../../src/render/index.js";
-import { SecretStore, type SecretValues } from "../../src/secrets/index.js";
+import type { SecretValues } from "../../src/secrets/index.js";
 import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
 import { desiredFiles, host, inventory, SECRETS } from "../unit/render-fixtures.js";
 
@@ -67,7 +67,8 @@ beforeAll(async () => {
   missing = consulMissing();
   work = await mkdtemp(path.join(tmpdir(), "np-consul-validate-"));
   // Real keys as np generates them: `consul validate` decodes `encrypt` and refuses a bad key.
-  secrets = await new SecretStore(path.join(work, ".np")).load(secretsFor(cluster("1.8.7")));
+  // Tokens and certificates too, as np makes them (the TLS files' paths are only named in consul.hcl).
+  secrets = (await loadClusterSecrets({ ...cluster("1.8.7"), dir: work })).secrets;
 });
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
@@ -99,6 +100,23 @@ describe("rendered consul.hcl against the real Consul 1.8.7", () => {
     const r = await validate(server);
     expect(r.ok).toBe(false);
     expect(r.output).toContain("invalid config key ui_config");
+  });
+
+  it("the same binary rejects the tls stanza np writes for Consul 1.12 and later (1.8 reads the old keys)", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const server = consulConfigs("1.12.0").find(([name]) => name === "server-1")?.[1] ?? "";
+    expect(server).toMatch(/^tls \{$/m);
+    const r = await validate(server.replace(/ui_config \{\n {2}enabled = true\n\}\n/, "ui = true\n"));
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/invalid config key tls/);
+  });
+
+  it("rejects an ACL block with a misspelt key, so the ACL settings are checked too", async (ctx) => {
+    if (missing) return ctx.skip(missing);
+    const server = consulConfigs("1.8.7").find(([name]) => name === "server-1")?.[1] ?? "";
+    const r = await validate(server.replace("default_policy", "default_polcy"));
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(/invalid config key acl\.default_polcy/);
   });
 
   it("rejects a gossip key that is not base64 (1.8.7 checks only that; np's keys are 32 bytes)", async (ctx) => {
@@ -142,7 +160,8 @@ describe("every file np puts in Consul's config folder", () => {
     const inv = cluster("1.8.7");
     const seen = new Set<string>();
     for (const h of inv.hosts) {
-      const files = desiredFiles(inv, h, SECRETS).filter((f) => f.path.startsWith("/etc/consul.d/"));
+      // Consul loads only the files directly in its folder (its TLS files are in tls/, named by consul.hcl).
+      const files = desiredFiles(inv, h, SECRETS).filter((f) => /^\/etc\/consul\.d\/[^/]+$/.test(f.path));
       const dir = await mkdtemp(path.join(work, `dir-${h.name}-`));
       for (const f of files) {
         await writeFile(path.join(dir, path.basename(f.path)), f.content);

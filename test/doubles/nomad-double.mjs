@@ -51,7 +51,14 @@ import { fingerprintDrivers, initJobServer, jobMethods } from "./nomad/agent-job
 import { isJobsPath, jobsRoute } from "./nomad/api.mjs";
 import { deepMerge, isObj, parseHcl } from "./nomad/hcl.mjs";
 import { streamLogs } from "./nomad/logs.mjs";
-import { goDialError, httpApiServer, internalServer, setupAgentTls, tlsSettings } from "./nomad/tls.mjs";
+import {
+  goDialError,
+  httpApiServer,
+  internalServer,
+  reloadAgentTls,
+  setupAgentTls,
+  tlsSettings,
+} from "./nomad/tls.mjs";
 
 export { deepMerge, parseHcl };
 
@@ -300,6 +307,7 @@ export function normalizeConfig(raw, files = []) {
       hostVolumes: c.host_volume ?? {},
     },
     consulAddr: String(raw.consul?.address ?? "127.0.0.1:8500"),
+    consulToken: String(raw.consul?.token ?? ""),
     files,
     raw,
   };
@@ -438,6 +446,7 @@ export class Agent {
     this.inc = Date.now(); // incarnation: a restarted agent's heartbeats win over its old ones
     this.hb = 0;
     this.listeners = [];
+    this.listenerKinds = [];
     this.busy = new Set(); // ticks still running (a slow tick is skipped, not stacked)
     this.waiters = new Set();
     this.lastLeaderContact = 0;
@@ -1844,7 +1853,13 @@ export class Agent {
       );
       srv.listen(port, host, () => resolve(srv));
       this.listeners.push(srv);
+      this.listenerKinds.push({ srv, kind: what });
     });
+  }
+
+  /** SIGHUP with a changed `tls` block or changed certificate files: new connections use the new ones. */
+  reloadTls(nextTls) {
+    return reloadAgentTls(this, nextTls, this.listenerKinds, log);
   }
 
   async start() {
@@ -2054,6 +2069,7 @@ async function runAgent(args) {
         try {
           const re = normalizeConfig(loadConfig(flags.configPaths).raw, cfg.files);
           minLevel = LEVELS[re.logLevel];
+          agent.reloadTls(re.tls);
         } catch (e) {
           uiError(`Error reloading configuration: ${e.message}`);
         }

@@ -3,7 +3,7 @@
 // real Consul 1.8.7, the Nomad, Traefik and OpenObserve doubles). A tiny node HTTP app run by exec, reached
 // through the edge with its Host header; assertions on the nodes (ps, Consul's catalog) and on what np prints.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { stringify } from "yaml";
 import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
+import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
@@ -74,9 +75,15 @@ describe.skipIf(skipReason !== null)(
         0,
       );
     const nomadApi = <T>(p: string): T =>
-      JSON.parse(sh("node1", `curl -sf http://${addr("node1")}:4646${p}`)) as T;
+      JSON.parse(sh("node1", nomadCurlAsNp(work, addr("node1"), p, "-f"))) as T;
     const consulService = () =>
-      JSON.parse(sh("node1", "curl -sf http://127.0.0.1:8500/v1/catalog/service/hello")) as unknown[];
+      JSON.parse(
+        sh(
+          "node1",
+          // Consul denies anonymous reads (ACLs, default deny): the management token np keeps.
+          `curl -sf -H "X-Consul-Token: ${readFileSync(path.join(work, ".np", "secrets", "consul-management"), "utf8").trim()}" http://127.0.0.1:8500/v1/catalog/service/hello`,
+        ),
+      ) as unknown[];
     /** GET through the edge (node1's Traefik on :80) with the app's host name, as a visitor would. */
     const visit = (p = "/") =>
       new Promise<{ status: number; body: string }>((resolve) => {

@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
@@ -69,6 +70,10 @@ describe.skipIf(skipReason !== null)(
         `stat -c '%n %Y' ${MANAGED.join(" ")}; systemctl show -p MainPID --value consul.service nomad.service`,
       );
     const five = ["node1", "node2", "node3", "node4", "node5"];
+    /** Consul denies anonymous reads (ACLs, default deny): the management token np keeps, for the CLI and curl. */
+    const token = () => readFileSync(path.join(work, ".np", "secrets", "consul-management"), "utf8").trim();
+    const consulCli = (args: string) =>
+      `CONSUL_HTTP_TOKEN=${token()} consul ${args} -http-addr=127.0.0.1:8500`;
 
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
@@ -121,20 +126,20 @@ describe.skipIf(skipReason !== null)(
     it("np up forms a real 3-server Consul quorum and the Nomad servers' quorum", async () => {
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      const peers = sh("node1", "consul operator raft list-peers -http-addr=127.0.0.1:8500");
+      const peers = sh("node1", consulCli("operator raft list-peers"));
       const rows = peers.split("\n").slice(1);
       expect(rows).toHaveLength(3);
       expect(rows.filter((l) => /\sleader\s+true\s/.test(l))).toHaveLength(1);
       expect(rows.filter((l) => /\s(leader|follower)\s+true\s/.test(l))).toHaveLength(3);
-      const members = sh("node2", "consul members -http-addr=127.0.0.1:8500");
+      const members = sh("node2", consulCli("members"));
       for (const n of five) expect(members).toMatch(new RegExp(`^${n}\\s+\\S+\\s+alive`, "m"));
       const health = sh(
         "node1",
-        `curl -s -w ' %{http_code}' http://${addr("node1")}:4646/v1/operator/autopilot/health`,
+        nomadCurlAsNp(work, addr("node1"), "/v1/operator/autopilot/health", "-w ' %{http_code}'"),
       );
       expect(health).toMatch(/ 200$/);
       expect(JSON.parse(health.replace(/ 200$/, ""))).toMatchObject({ Healthy: true, FailureTolerance: 1 });
-      const nodes = JSON.parse(sh("node2", `curl -s http://${addr("node2")}:4646/v1/nodes`)) as {
+      const nodes = JSON.parse(sh("node2", nomadCurlAsNp(work, addr("node2"), "/v1/nodes"))) as {
         Name: string;
         Status: string;
       }[];
@@ -247,10 +252,17 @@ describe.skipIf(skipReason !== null)(
       writeInv(inv);
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).not.toMatch(/^node[1-5]:/m);
+      // Nothing changes on the other hosts; the first server only carries node6's new Consul tokens (cluster-wide
+      // API writes, made through it), and says so.
+      expect(r.stdout).not.toMatch(
+        /^node[1-5]: (?!credential (consul|nomad) create (policy|token): create (policy|token) np(-agent-node6|: Consul agent on node6|: np-agent on node6)$)/m,
+      );
+      expect(r.stdout).toMatch(
+        /^node1: credential consul create token: create token np: Consul agent on node6$/m,
+      );
       expect(five.map(fingerprint)).toEqual(before);
-      expect(sh("node1", "consul members -http-addr=127.0.0.1:8500")).toMatch(/^node6\s+\S+\s+alive/m);
-      const nodes = JSON.parse(sh("node1", `curl -s http://${addr("node1")}:4646/v1/nodes`)) as {
+      expect(sh("node1", consulCli("members"))).toMatch(/^node6\s+\S+\s+alive/m);
+      const nodes = JSON.parse(sh("node1", nomadCurlAsNp(work, addr("node1"), "/v1/nodes"))) as {
         Name: string;
         Status: string;
       }[];
@@ -289,8 +301,11 @@ describe.skipIf(skipReason !== null)(
       // np plan shows the change with a short diff, and only on node4.
       const plan = await np(["plan"]);
       expect(plan.code, plan.stderr).toBe(0);
-      expect(plan.stdout).toMatch(/^node4:\n\s+file\s+\/etc\/nomad\.d\/nomad\.hcl: update$/m);
-      expect(plan.stdout).toMatch(/^\s+\+ .*r7/m);
+      // A client's nomad.hcl holds its Consul token: the change is shown, its content is not.
+      expect(plan.stdout).toMatch(
+        /^node4:\n\s+file\s+\/etc\/nomad\.d\/nomad\.hcl: update \(secret content not shown\)$/m,
+      );
+      expect(plan.stdout).not.toMatch(/r7/);
       expect(plan.stdout).toMatch(/restart nomad/);
       expect(plan.stdout).not.toMatch(/^node[1235]:/m);
       const run = await interruptUp("SIGINT", "/etc/nomad.d/nomad.hcl");
@@ -374,7 +389,7 @@ describe.skipIf(skipReason !== null)(
       // which servers were healthy, independent of np.
       sh(
         "node4",
-        "rm -f /tmp/ap.log; nohup sh -c 'while :; do curl -s -m 1 http://127.0.0.1:8500/v1/operator/autopilot/health; echo; sleep 0.2; done' >/tmp/ap.log 2>/dev/null & echo $! > /tmp/ap.pid",
+        `rm -f /tmp/ap.log; nohup sh -c 'while :; do curl -s -m 1 -H "X-Consul-Token: ${token()}" http://127.0.0.1:8500/v1/operator/autopilot/health; echo; sleep 0.2; done' >/tmp/ap.log 2>/dev/null & echo $! > /tmp/ap.pid`,
       );
       const r = await np(["up"]);
       sh("node4", "kill $(cat /tmp/ap.pid)");
@@ -460,7 +475,7 @@ describe.skipIf(skipReason !== null)(
       writeInv(inv);
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      const peers = sh("node2", "consul operator raft list-peers -http-addr=127.0.0.1:8500");
+      const peers = sh("node2", consulCli("operator raft list-peers"));
       expect(peers).toMatch(/^node6\s/m);
       expect(peers).not.toMatch(/^node1\s/m);
       expect((await np(["status"])).code).toBe(0);

@@ -36,6 +36,8 @@ describe("the component list", () => {
       "8302/tcp",
       "8302/udp",
       "8500/tcp",
+      // Consul's HTTPS API (loopback), on servers only: np's tunnels use it.
+      "8501/tcp",
       "8600/tcp",
       "8600/udp",
       "9190/tcp",
@@ -87,16 +89,30 @@ describe("the component list", () => {
       Object.fromEntries(desiredHost(inv, hostOf(inv, name), SECRETS).files.map((f) => [f.path, f.secret]));
     expect(flags("server-1")).toEqual({
       "/etc/consul.d/consul.hcl": true,
+      // Certificates are public; the server's key is not.
+      "/etc/consul.d/tls/ca.pem": false,
+      "/etc/consul.d/tls/server.pem": false,
+      "/etc/consul.d/tls/server-key.pem": true,
       "/etc/systemd/system/consul.service": false,
       "/etc/nomad.d/nomad.hcl": true,
+      "/etc/nomad.d/tls/ca.pem": false,
+      "/etc/nomad.d/tls/agent.pem": false,
+      "/etc/nomad.d/tls/agent-key.pem": true,
       "/etc/systemd/system/nomad.service": false,
       "/usr/local/lib/np/np-agent.mjs": false,
       // The fixture has the ingest passcode: the agent's config holds it.
       "/etc/np-agent/config.json": true,
       "/etc/systemd/system/np-agent.service": false,
     });
-    // A client's nomad.hcl is rendered without the server gossip key.
-    expect(flags("client-1")["/etc/nomad.d/nomad.hcl"]).toBe(false);
+    // A client's nomad.hcl has no gossip key, but its Consul token: secret too.
+    expect(flags("client-1")["/etc/nomad.d/nomad.hcl"]).toBe(true);
+    // Every file that holds a Consul token is secret: Traefik's static config and service definition.
+    expect(flags("edge-1")).toMatchObject({
+      "/etc/traefik/traefik.yaml": true,
+      "/etc/consul.d/traefik.json": true,
+      "/etc/consul.d/tls/ca.pem": false,
+    });
+    expect(flags("edge-1")["/etc/consul.d/tls/server-key.pem"]).toBeUndefined();
   });
 
   it("units carry np's marker, so np recognises the ports its own units hold", () => {

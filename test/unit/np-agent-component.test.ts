@@ -43,7 +43,7 @@ describe("np-agent on every host", () => {
       node: "client-2",
       listen: { address: "10.213.8.22", port: 9190 },
       consul: { address: "http://127.0.0.1:8500" },
-      nomad: { address: "http://10.213.8.22:4646", dataDir: "/var/lib/nomad" },
+      nomad: { address: "https://10.213.8.22:4646", dataDir: "/var/lib/nomad" },
       units: ["consul", "nomad", "traefik", "np-agent"],
       disks: ["/", "/var/lib/nomad"],
     });
@@ -66,7 +66,9 @@ describe("np-agent on every host", () => {
     const host = hostOf(inv, "server-1");
     const before = desiredHost(inv, host, withoutPasscode).files.find((f) => f.path === NP_AGENT.config);
     expect(JSON.parse(before?.content ?? "{}").openobserve).toBeNull();
-    expect(before?.secret).toBe(false);
+    // Its Consul token makes it secret from the start.
+    expect(JSON.parse(before?.content ?? "{}").consul.token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(before?.secret).toBe(true);
     const after = desiredHost(inv, host, withPasscode).files.find((f) => f.path === NP_AGENT.config);
     expect(JSON.parse(after?.content ?? "{}").openobserve).toEqual({
       url: "http://10.213.8.41:5080",

@@ -25,23 +25,44 @@ describe("desiredFiles", () => {
       desiredFiles(inv, hostOf(inv, name), SECRETS)
         .filter((f) => /consul|nomad/.test(f.path) && !/traefik|openobserve/.test(f.path))
         .map((f) => [f.path, f.mode, f.owner, f.group, f.restarts, f.secret]);
+    // TLS files change by a reload (SIGHUP re-reads certificates), not a restart.
+    const tls = [
+      ["/etc/consul.d/tls/ca.pem", "0644", "root", "consul", [], false],
+      ["/etc/consul.d/tls/server.pem", "0644", "root", "consul", [], false],
+      ["/etc/consul.d/tls/server-key.pem", "0640", "root", "consul", [], true],
+    ];
+    // Nomad's too; its key is root's only (Nomad runs as root).
+    const nomadTls = [
+      ["/etc/nomad.d/tls/ca.pem", "0644", "root", "root", [], false],
+      ["/etc/nomad.d/tls/agent.pem", "0644", "root", "root", [], false],
+      ["/etc/nomad.d/tls/agent-key.pem", "0600", "root", "root", [], true],
+    ];
     expect(summary("server-1")).toEqual([
       ["/etc/consul.d/consul.hcl", "0640", "root", "consul", ["consul"], true],
+      ...tls,
       ["/etc/systemd/system/consul.service", "0644", "root", "root", ["consul"], false],
       ["/etc/nomad.d/nomad.hcl", "0600", "root", "root", ["nomad"], true],
+      ...nomadTls,
       ["/etc/systemd/system/nomad.service", "0644", "root", "root", ["nomad"], false],
     ]);
-    // A client's nomad.hcl holds no key (Nomad gossip is between servers) but stays 0600.
-    expect(summary("client-1")[2]).toEqual([
+    expect(
+      desiredFiles(inv, hostOf(inv, "server-1"), SECRETS)
+        .filter((f) => f.path.startsWith("/etc/nomad.d/tls/"))
+        .map((f) => f.reloads),
+    ).toEqual([["nomad"], ["nomad"], ["nomad"]]);
+    // A client's nomad.hcl holds no gossip key (Nomad gossip is between servers) but its Consul token: 0600.
+    expect(summary("client-1")[3]).toEqual([
       "/etc/nomad.d/nomad.hcl",
       "0600",
       "root",
       "root",
       ["nomad"],
-      false,
+      true,
     ]);
     expect(summary("edge-1")).toEqual([
       ["/etc/consul.d/consul.hcl", "0640", "root", "consul", ["consul"], true],
+      // Clients get only the CA: their certificates come from the servers (auto_encrypt).
+      tls[0],
       ["/etc/systemd/system/consul.service", "0644", "root", "root", ["consul"], false],
     ]);
   });
@@ -77,17 +98,18 @@ describe("desired directories and users", () => {
     const consul = [
       { path: "/var/lib/consul", mode: "0750", owner: "consul", group: "consul" },
       { path: "/etc/consul.d", mode: "0750", owner: "root", group: "consul" },
+      { path: "/etc/consul.d/tls", mode: "0750", owner: "root", group: "consul" },
     ];
     const nomad = [
       { path: "/var/lib/nomad", mode: "0700", owner: "root", group: "root" },
       { path: "/etc/nomad.d", mode: "0700", owner: "root", group: "root" },
     ];
     const inv = cluster();
-    expect(desiredDirs(hostOf(inv, "server-1"), inv).slice(0, 4)).toEqual([...consul, ...nomad]);
-    expect(desiredDirs(hostOf(inv, "client-1"), inv).slice(0, 4)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "server-1"), inv).slice(0, 5)).toEqual([...consul, ...nomad]);
+    expect(desiredDirs(hostOf(inv, "client-1"), inv).slice(0, 5)).toEqual([...consul, ...nomad]);
     expect(desiredDirs(hostOf(inv, "edge-1"), inv).map((d) => d.path)).not.toContain("/var/lib/nomad");
-    expect(desiredDirs(hostOf(inv, "edge-1"), inv).slice(0, 2)).toEqual(consul);
-    expect(desiredDirs(hostOf(inv, "observe-1"), inv).slice(0, 2)).toEqual(consul);
+    expect(desiredDirs(hostOf(inv, "edge-1"), inv).slice(0, 3)).toEqual(consul);
+    expect(desiredDirs(hostOf(inv, "observe-1"), inv).slice(0, 3)).toEqual(consul);
   });
 
   it("a consul system user at home in its data dir on every host; Nomad runs as root", () => {
@@ -139,7 +161,8 @@ describe("hclString", () => {
   it("a hostile-looking meta value lands in nomad.hcl escaped, as one value", async () => {
     const value = 'r1" }\nserver { enabled = true } #${x}';
     const inv = inventory([host("s", 1, ["server"]), host("c", 2, ["client"], { meta: { rack: value } })]);
-    const text = desiredFiles(inv, hostOf(inv, "c"), SECRETS)[2]?.content ?? "";
+    const text =
+      desiredFiles(inv, hostOf(inv, "c"), SECRETS).find((f) => f.path.endsWith("nomad.hcl"))?.content ?? "";
     expect(text).toContain('"rack" = "r1\\" }\\nserver { enabled = true } #\\u0024{x}"');
     const parsed = await parseHcl(text);
     expect(parsed.server).toBeUndefined();
@@ -185,7 +208,19 @@ describe("renderTemplate", () => {
       advertiseAddr: "a",
       server: null,
       client: { servers: ["s"], nodeClass: null, meta: null },
-      consulAddress: "c",
+      consul: { address: "c", token: "t" },
+      security: {
+        tls: {
+          http: true,
+          rpc: true,
+          caFile: "ca",
+          certFile: "c",
+          keyFile: "k",
+          verifyServerHostname: true,
+          verifyHttpsClient: true,
+        },
+        acl: { enabled: true },
+      },
     };
     expect(renderTemplate("nomad.hcl", view)).not.toMatch(/node_class|meta|server \{/);
     const { meta: _, ...clientWithoutMeta } = view.client;

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parse } from "@cdktf/hcl2json";
 import { desiredHost } from "../../src/components/index.js";
 import type { HostSpec, Inventory, Role } from "../../src/inventory/index.js";
@@ -14,15 +16,32 @@ export const SECRET_VALUES: Record<string, string> = {
   "openobserve-ingest-passcode": "Pc0deFixture12345",
 };
 
+const pem = (file: string) => readFileSync(new URL(`../fixtures/pki/${file}`, import.meta.url), "utf8");
+/** A fixed CA and leaf (test/fixtures/pki: made once by src/pki) for every host's TLS files. */
+export const TLS_FIXTURE = { ca: pem("ca.crt"), cert: pem("leaf.crt"), key: pem("leaf.key") };
+
+/** A fixed value for each secret name: Consul and Nomad tokens get a UUID made from their name, TLS files the fixture. */
+export function fixtureSecret(name: string): string | undefined {
+  if (SECRET_VALUES[name] !== undefined) return SECRET_VALUES[name];
+  if (name === "tls-ca-cert") return TLS_FIXTURE.ca;
+  if (/^tls-.+-cert$/.test(name)) return TLS_FIXTURE.cert;
+  if (/^tls-.+-key$/.test(name)) return TLS_FIXTURE.key;
+  if ((name.startsWith("consul-") && name !== "consul-management") || /^nomad-(?!gossip$)/.test(name)) {
+    const h = createHash("sha256").update(name).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+  return undefined;
+}
+
 /** The fixed secrets as a run loads them. */
 export const SECRETS: SecretValues = {
   get(name: string): Secret {
-    const v = SECRET_VALUES[name];
+    const v = fixtureSecret(name);
     if (v === undefined) throw new Error(`no test value for secret ${name}`);
     return new Secret(v);
   },
   find(name: string): Secret | undefined {
-    const v = SECRET_VALUES[name];
+    const v = fixtureSecret(name);
     return v === undefined ? undefined : new Secret(v);
   },
 };

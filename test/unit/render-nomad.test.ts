@@ -24,7 +24,7 @@ async function parsedNomad(inv = cluster(), name = "server-1") {
   return parseHcl(text, "nomad.hcl");
 }
 
-const TOP = ["advertise", "bind_addr", "consul", "data_dir", "datacenter", "name", "region"];
+const TOP = ["acl", "advertise", "bind_addr", "consul", "data_dir", "datacenter", "name", "region", "tls"];
 
 describe("nomad.hcl", () => {
   it("on a server: exactly the contract's keys, no client block", async () => {
@@ -47,7 +47,10 @@ describe("nomad.hcl", () => {
     });
     expect(block(server, "server_join")).toEqual({ retry_join: SERVER_ADDRESSES });
     expect(block(c, "autopilot")).toEqual({ cleanup_dead_servers: true });
-    expect(block(c, "consul")).toEqual({ address: "127.0.0.1:8500" });
+    expect(block(c, "consul")).toEqual({
+      address: "127.0.0.1:8500",
+      token: SECRETS.get("consul-nomad-server").reveal(),
+    });
   });
 
   it("on a client: the client block lists every server; node_class and meta only when set", async () => {

@@ -18,27 +18,47 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Larger responses are refused (the agent's memory is bounded). */
   maxBodyBytes?: number;
+  /** For an https URL: the CA to check the server with and the client certificate to present (PEM texts). */
+  tls?: TlsIdentity;
+}
+
+/** A server's CA and the agent's own client certificate and key, PEM. */
+export interface TlsIdentity {
+  ca: string;
+  cert: string;
+  key: string;
 }
 
 // node:http only (design.md §Performance: loading fetch/undici costs ~14 MB). One keep-alive agent per scheme;
 // https is loaded only when a configured URL needs it.
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 });
 let httpsModule: { mod: typeof https; agent: https.Agent } | undefined;
+// One keep-alive agent per TLS identity (the agent has one: Nomad's): they live as long as the identity object.
+const tlsAgents = new WeakMap<TlsIdentity, https.Agent>();
 
-async function transport(url: URL): Promise<{ request: typeof http.request; agent: http.Agent }> {
+async function transport(
+  url: URL,
+  tls: TlsIdentity | undefined,
+): Promise<{ request: typeof http.request; agent: http.Agent }> {
   if (url.protocol === "http:") return { request: http.request, agent: httpAgent };
   if (!httpsModule) {
     // Not `import()`: see agent/build.mjs on why built-ins are not imported as ESM.
     const mod = process.getBuiltinModule("node:https") as typeof https;
     httpsModule = { mod, agent: new mod.Agent({ keepAlive: true, maxSockets: 4, timeout: 60_000 }) };
   }
-  return { request: httpsModule.mod.request as typeof http.request, agent: httpsModule.agent };
+  const { mod } = httpsModule;
+  let agent = httpsModule.agent;
+  if (tls) {
+    agent = tlsAgents.get(tls) ?? new mod.Agent({ keepAlive: true, maxSockets: 2, timeout: 60_000, ...tls });
+    tlsAgents.set(tls, agent);
+  }
+  return { request: mod.request as typeof http.request, agent };
 }
 
 /** One HTTP request with node:http; resolves with any status, rejects with HttpError when there is none. */
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const url = new URL(req.url);
-  const { request, agent } = await transport(url);
+  const { request, agent } = await transport(url, req.tls);
   const maxBody = req.maxBodyBytes ?? 8 * 1024 * 1024;
   const timeoutMs = req.timeoutMs ?? 10_000;
   return new Promise<HttpResponse>((resolve, reject) => {

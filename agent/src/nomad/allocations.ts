@@ -1,6 +1,6 @@
 import path from "node:path";
 import { readText } from "../fsp.js";
-import { bodyHead, httpRequest } from "../http/client.js";
+import { bodyHead, httpRequest, type TlsIdentity } from "../http/client.js";
 
 /** One allocation on this node, as /v1/node reports it. */
 export interface AllocationSummary {
@@ -57,17 +57,33 @@ export function parseNodeAllocations(doc: unknown): AllocationSummary[] {
 export const allocationIsLive = (a: AllocationSummary) =>
   a.clientStatus === "running" || a.clientStatus === "pending";
 
-/** Reads this node's allocations from the Nomad agent's HTTP API. */
+/** The CA and client certificate the agent reaches Nomad's HTTPS API with, read from the files np writes. */
+export async function readNomadTls(files: {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}): Promise<TlsIdentity> {
+  const [ca, cert, key] = await Promise.all([
+    readText(files.caFile),
+    readText(files.certFile),
+    readText(files.keyFile),
+  ]);
+  return { ca, cert, key };
+}
+
+/** Reads this node's allocations from the Nomad agent's HTTP API (HTTPS with `tls`), with the agent's token. */
 export async function fetchNodeAllocations(
   address: string,
   token: string | null,
   nodeId: string,
+  tls?: TlsIdentity,
 ): Promise<AllocationSummary[]> {
   const res = await httpRequest({
     method: "GET",
     url: `${address}/v1/node/${nodeId}/allocations`,
     headers: token ? { "X-Nomad-Token": token } : {},
     maxBodyBytes: 32 * 1024 * 1024,
+    ...(tls && { tls }),
   });
   if (res.status !== 200) throw new Error(`Nomad answered HTTP ${res.status}: ${bodyHead(res.body)}`);
   return parseNodeAllocations(JSON.parse(res.body));

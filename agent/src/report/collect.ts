@@ -1,11 +1,13 @@
 import os from "node:os";
 import type { AgentConfig } from "../config.js";
 import { readText } from "../fsp.js";
+import type { TlsIdentity } from "../http/client.js";
 import {
   type AllocationSummary,
   allocationIsLive,
   fetchNodeAllocations,
   readClientId,
+  readNomadTls,
 } from "../nomad/allocations.js";
 import type { Problems } from "../problems.js";
 import { type CpuTimes, cpuPercent, parseProcStat } from "../system/cpu.js";
@@ -31,6 +33,8 @@ export class NodeCollector {
   private prevCpu: CpuTimes | null = null;
   /** Every allocation Nomad lists for the node (also finished ones whose logs remain), by ID. */
   readonly allocMeta = new Map<string, AllocMeta>();
+  /** Nomad's CA and the agent's client certificate, read once (np restarts the agent when they change). */
+  private nomadTls: TlsIdentity | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -94,9 +98,11 @@ export class NodeCollector {
     if (!nomad || !this.config.roles.includes("client")) return null;
     const id = await this.attempt("nomad:client-id", () => readClientId(nomad.dataDir));
     if (!id) return null;
-    const all = await this.attempt("nomad:allocations", () =>
-      fetchNodeAllocations(nomad.address, nomad.token, id),
-    );
+    const files = nomad.tls;
+    const all = await this.attempt("nomad:allocations", async () => {
+      if (files) this.nomadTls ??= await readNomadTls(files);
+      return fetchNodeAllocations(nomad.address, nomad.token, id, this.nomadTls ?? undefined);
+    });
     if (!all) return null;
     this.allocMeta.clear();
     for (const a of all) this.allocMeta.set(a.id, { job: a.jobId, group: a.taskGroup });

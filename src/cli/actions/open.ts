@@ -2,6 +2,7 @@ import path from "node:path";
 import { forwardLocalPort } from "../../access/forward.js";
 import { uiTarget } from "../../access/ui-targets.js";
 import type { Ui } from "../../access/uis.js";
+import { nomadAccessOf } from "../../cluster/apis.js";
 import { HostError, HostsFailed } from "../../errors.js";
 import { loadInventory } from "../../inventory/index.js";
 import type { SshConnection } from "../../remote/connection.js";
@@ -30,11 +31,15 @@ export async function openUi(ctx: CommandContext, ui: Ui, opts: { port?: number 
       }
     }
     if (!via) throw new HostsFailed(failures);
+    const remote = target.remote(via.host);
+    // Nomad's HTTPS wants a client certificate of the cluster CA: np's (a cluster made before TLS has none).
+    const tls = target.clientTls && (await nomadAccessOf(inventory, "management")).tls;
     const forward = await forwardLocalPort(
       via.conn,
-      target.remote(via.host),
+      remote,
       opts.port ?? target.localPort,
       (m) => ctx.out.warn(`${via?.host.name}: ${m}`),
+      tls ? { ...tls, host: remote.host } : undefined,
     );
     ctx.out.info(`${ui} on ${via.host.name}: http://127.0.0.1:${forward.port}${target.path}`);
     ctx.out.info(`log in: ${target.credentials}`);

@@ -15,6 +15,7 @@ export async function status(ctx: CommandContext): Promise<ClusterStatus> {
   ]);
   if (ctx.out.json) ctx.out.data({ ...s, ...apps });
   else {
+    for (const w of s.warnings) ctx.out.warn(w);
     print(ctx, s);
     ctx.out.info("");
     printApps(ctx.out, apps);

@@ -8,6 +8,7 @@ import { registerNodes } from "./nodes.js";
 import { registerOpen } from "./open.js";
 import { registerPlan } from "./plan.js";
 import { registerRollback } from "./rollback.js";
+import { registerRotate } from "./rotate.js";
 import { registerSandbox } from "./sandbox.js";
 import { registerScale } from "./scale.js";
 import { registerStatus } from "./status.js";
@@ -34,6 +35,7 @@ export const commands: RegisterCommand[] = [
   registerRollback,
   registerStop,
   registerOpen,
+  registerRotate,
   registerUnlock,
   registerArtifacts,
   registerSandbox,

@@ -17,7 +17,7 @@ export const registerUp: RegisterCommand = (program: Command, signal: AbortSigna
 };
 
 /** A positive number of seconds (a flag value); anything else is refused with exit 2 before anything runs. */
-function seconds(value: string): number {
+export function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError("expected a number of seconds greater than 0");

@@ -1,10 +1,11 @@
 import path from "node:path";
 import { OpenObserveApi } from "../../api/openobserve.js";
 import { tunnelDispatcher } from "../../api/tunnel.js";
-import { desiredHost, npAgentComponent, secretsFor } from "../../components/index.js";
+import { desiredHost, npAgentComponent } from "../../components/index.js";
 import { AGENT_USER_SECRET, INGEST_PASSCODE, NP_AGENT } from "../../components/np-agent/index.js";
 import { OPENOBSERVE, ROOT_SECRET, rootEmail } from "../../components/openobserve/index.js";
 import { SecretStore } from "../../secrets/index.js";
+import { loadClusterSecrets } from "../cluster-secrets.js";
 import type { Phase, RunContext } from "../context.js";
 import { eachHost } from "../each-host.js";
 import { restartNow } from "./start-services.js";
@@ -45,7 +46,7 @@ export const ingestCredential: Phase = {
           await api.ensureUser(root, { ...agent, firstName: "np-agent" });
           const store = new SecretStore(path.join(ctx.inv.dir, ".np"));
           await store.save(INGEST_PASSCODE, await api.passcode(agent));
-          ctx.secrets = await store.load(secretsFor(ctx.inv));
+          ctx.secrets = (await loadClusterSecrets(ctx.inv)).secrets;
         } finally {
           await dispatcher.destroy().catch(() => {});
         }

@@ -4,9 +4,11 @@ import { asRoot } from "../../remote/command.js";
 import { lostServers, readClusterQuorum } from "../cluster-quorum.js";
 import { type HostRun, type Phase, type RunContext, runs } from "../context.js";
 import { eachHost } from "../each-host.js";
+import type { UnitState } from "../host-state.js";
 import { hostOf, pollUntil, serverAt } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
 import { probeReady } from "../ready-probe.js";
+import { afterReload } from "../reload-gate.js";
 import { reloadPaid, restartPaid } from "../restart-marker.js";
 import { systemctl, waitUnitRunning } from "../unit-health.js";
 
@@ -26,31 +28,46 @@ export function actionFor(host: HostRun, component: Component): "start" | "resta
  */
 export const startServices: Phase = {
   title: "start services",
-  async run(ctx) {
-    await eachHost(ctx, ctx.hosts, (host) => reloadAndEnable(ctx, host));
-    for (const component of COMPONENTS) {
-      const hosts = ctx.hosts.filter((h) => actionFor(h, component) !== null);
-      const starts = hosts.filter((h) => actionFor(h, component) === "start");
-      const restarts = hosts.filter((h) => actionFor(h, component) === "restart");
-      const byPolicy = (p: string) => restarts.filter((h) => component.restartPolicy(h.spec) === p);
-      // Raft servers first (starting together, restarting one by one), then everyone else of this component.
-      const quorumFirst = (h: HostRun) => component.restartPolicy(h.spec) === "quorum";
-      await eachHost(ctx, starts.filter(quorumFirst), (h) => start(ctx, h, component));
-      for (const h of await leaderLast(ctx, component, byPolicy("quorum")))
-        await restartOne(ctx, h, component);
-      for (const h of byPolicy("rolling")) await restartOne(ctx, h, component);
-      await eachHost(ctx, [...starts.filter((h) => !quorumFirst(h)), ...byPolicy("parallel")], (h) =>
-        actionFor(h, component) === "start" ? start(ctx, h, component) : restartOne(ctx, h, component),
-      );
-      // A file read at reload changed (a Consul service definition) and the unit was not (re)started: reload it.
-      await eachHost(
-        ctx,
-        ctx.hosts.filter((h) => !hosts.includes(h) && runs(h, component) && h.reload.has(component.unit)),
-        (h) => reload(ctx, h, component),
-      );
-    }
-  },
+  run: (ctx) => startComponents(ctx, () => true),
 };
+
+/** Which (component, host) pairs a pass of `startComponents` may start, restart or reload. */
+export type StartScope = (component: Component, host: HostRun) => boolean;
+
+/**
+ * The body of `startServices`, limited to `scope`: an earlier phase can start some units first (Consul's servers,
+ * before the ACL tokens its clients need exist), and the later full pass leaves what already ran alone.
+ */
+export async function startComponents(ctx: RunContext, scope: StartScope): Promise<void> {
+  const inScope = ctx.hosts.filter((h) => h.desired.components.some((c) => scope(c, h)));
+  await eachHost(ctx, inScope, (host) => reloadAndEnable(ctx, host, (c) => scope(c, host)));
+  for (const component of COMPONENTS) {
+    const hosts = ctx.hosts.filter((h) => scope(component, h) && actionFor(h, component) !== null);
+    const starts = hosts.filter((h) => actionFor(h, component) === "start");
+    const restarts = hosts.filter((h) => actionFor(h, component) === "restart");
+    const byPolicy = (p: string) => restarts.filter((h) => component.restartPolicy(h.spec) === p);
+    // Raft servers first (starting together, restarting one by one), then everyone else of this component.
+    const quorumFirst = (h: HostRun) => component.restartPolicy(h.spec) === "quorum";
+    await eachHost(ctx, starts.filter(quorumFirst), (h) => start(ctx, h, component));
+    for (const h of await leaderLast(ctx, component, byPolicy("quorum"))) await restartOne(ctx, h, component);
+    for (const h of byPolicy("rolling")) await restartOne(ctx, h, component);
+    await eachHost(ctx, [...starts.filter((h) => !quorumFirst(h)), ...byPolicy("parallel")], (h) =>
+      actionFor(h, component) === "start" ? start(ctx, h, component) : restartOne(ctx, h, component),
+    );
+    // A file read at reload changed (a service definition, a certificate) and the unit was not (re)started:
+    // reload it. Like restarts: Raft servers and rolling hosts one at a time, each behind its gate; others at once.
+    const reloads = ctx.hosts.filter(
+      (h) => scope(component, h) && !hosts.includes(h) && runs(h, component) && h.reload.has(component.unit),
+    );
+    const oneByOne = (h: HostRun) => component.restartPolicy(h.spec) !== "parallel";
+    for (const h of reloads.filter(oneByOne)) await reload(ctx, h, component);
+    await eachHost(
+      ctx,
+      reloads.filter((h) => !oneByOne(h)),
+      (h) => reload(ctx, h, component),
+    );
+  }
+}
 
 /**
  * Restart order for Raft servers: hosts that are not voters yet first (a replacement joins before anyone is
@@ -76,7 +93,11 @@ async function leaderLast(ctx: RunContext, component: Component, hosts: HostRun[
   return hosts.toSorted((a, b) => rank(a) - rank(b));
 }
 
-async function reloadAndEnable(ctx: RunContext, host: HostRun): Promise<void> {
+async function reloadAndEnable(
+  ctx: RunContext,
+  host: HostRun,
+  inScope: (c: Component) => boolean,
+): Promise<void> {
   const login = host.spec.ssh.user;
   const stale = host.daemonReload || [...host.state.units.values()].some((u) => u.needsDaemonReload);
   if (stale) {
@@ -87,9 +108,12 @@ async function reloadAndEnable(ctx: RunContext, host: HostRun): Promise<void> {
           .run(asRoot(["systemctl", "daemon-reload"], login), { doing: "reloading systemd" })
           .then(() => {}),
     );
+    // Done for this run: a later pass over other components must not do it again.
+    host.daemonReload = false;
+    for (const u of host.state.units.values()) u.needsDaemonReload = false;
   }
   for (const c of host.desired.components) {
-    if (host.state.units.get(c.unit)?.enabled) continue;
+    if (!inScope(c) || host.state.units.get(c.unit)?.enabled) continue;
     await ctx.gate.wet(
       { host: host.spec.name, kind: "enable", target: `${c.unit}.service`, detail: "enable at boot" },
       () =>
@@ -99,7 +123,17 @@ async function reloadAndEnable(ctx: RunContext, host: HostRun): Promise<void> {
           })
           .then(() => {}),
     );
+    markUnit(host, c.unit, { enabled: true });
   }
+}
+
+/** What np now knows of a unit it changed in this run (so a later pass does not do it again). */
+function markUnit(host: HostRun, unit: string, state: Partial<UnitState>): void {
+  const now = host.state.units.get(unit);
+  host.state.units.set(unit, {
+    ...(now ?? { loaded: true, active: "inactive", mainPid: 0, enabled: false, needsDaemonReload: false }),
+    ...state,
+  });
 }
 
 async function start(ctx: RunContext, host: HostRun, component: Component): Promise<void> {
@@ -114,6 +148,9 @@ async function start(ctx: RunContext, host: HostRun, component: Component): Prom
       await checkReady(ctx, host, component);
     },
   );
+  // Also on a dry run: a later pass must not list the same start twice.
+  markUnit(host, unit, { active: "active" });
+  host.restart.delete(unit);
 }
 
 /** Restarts a component on a host now, by its restart policy (a phase after the starts uses it). */
@@ -158,6 +195,7 @@ async function reload(ctx: RunContext, host: HostRun, component: Component): Pro
       await host.conn.run(asRoot(["systemctl", "reload", `${unit}.service`], host.spec.ssh.user), {
         doing: `reloading ${unit}`,
       });
+      await afterReload(ctx, host, component);
       await reloadPaid(ctx, host, unit);
     },
   );

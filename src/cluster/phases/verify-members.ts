@@ -2,8 +2,13 @@ import { consulMemberStatus } from "../../api/consul.js";
 import { OperationError } from "../../errors.js";
 import { type Phase, withRole } from "../context.js";
 import { pollUntil } from "../quorum.js";
+import { serviceOn } from "../status.js";
 
-/** Checks that every host joined Consul and every client registered with Nomad. */
+/**
+ * Checks that every host joined Consul, every client registered with Nomad, and every component's Consul service
+ * passes its checks on its hosts: np up ends only when `np status` would say healthy (a service restarted late in
+ * the run, np-agent after its credential say, starts critical until its first check).
+ */
 export const verifyMembers: Phase = {
   title: "verify members",
   shouldRun: (ctx) => !ctx.gate.dryRun,
@@ -14,7 +19,11 @@ export const verifyMembers: Phase = {
     const nomad = ctx.tunnels.for("nomad", server.conn, server.spec.privateAddress);
     const allHosts = ctx.hosts.map((h) => h.spec.name);
     const clients = withRole(ctx, "client").map((h) => h.spec.name);
-    const missing = { consul: allHosts, nomad: clients };
+    const services = ctx.hosts.flatMap((h) =>
+      h.desired.components.flatMap((c) => (c.service ? [{ host: h.spec.name, service: c.service }] : [])),
+    );
+    const serviceNames = [...new Set(services.map((s) => s.service))];
+    const missing = { consul: allHosts, nomad: clients, services: [] as string[] };
     const r = await pollUntil(
       async () => {
         const alive = new Set(
@@ -23,7 +32,16 @@ export const verifyMembers: Phase = {
         const ready = new Set((await nomad.nodes()).filter((n) => n.Status === "ready").map((n) => n.Name));
         missing.consul = allHosts.filter((h) => !alive.has(h));
         missing.nomad = clients.filter((h) => !ready.has(h));
-        return missing.consul.length + missing.nomad.length;
+        const health = new Map(
+          await Promise.all(serviceNames.map(async (n) => [n, await consul.serviceHealth(n)] as const)),
+        );
+        missing.services = services.flatMap(({ host, service }) => {
+          const s = serviceOn(health.get(service) ?? [], service, host);
+          return s.status === "passing"
+            ? []
+            : [`${host}: ${service} ${s.status}${s.output ? ` (${s.output})` : ""}`];
+        });
+        return missing.consul.length + missing.nomad.length + missing.services.length;
       },
       (n) => n === 0,
       { timeoutMs: ctx.quorumTimeoutMs, intervalMs: 500, signal: ctx.signal, readingsInARow: 1 },
@@ -32,9 +50,14 @@ export const verifyMembers: Phase = {
       const parts = [];
       if (missing.consul.length) parts.push(`not alive in Consul: ${missing.consul.join(", ")}`);
       if (missing.nomad.length) parts.push(`not ready in Nomad: ${missing.nomad.join(", ")}`);
+      if (parts.length > 0)
+        throw new OperationError(
+          `hosts did not join the cluster: ${parts.join("; ")}`,
+          "check `journalctl -u consul -u nomad` on those hosts",
+        );
       throw new OperationError(
-        `hosts did not join the cluster: ${parts.join("; ")}`,
-        "check `journalctl -u consul -u nomad` on those hosts",
+        `services are not passing their checks: ${missing.services.join("; ")}`,
+        "run `np status` to see them, and `journalctl -u <service>` on those hosts",
       );
     }
     ctx.out.info(

@@ -1,9 +1,23 @@
 import { documentFile, renderFile } from "../../render/render-file.js";
 import type { DesiredFile } from "../../render/types.js";
-import { consulHasUiConfig } from "../../render/version.js";
+import { consulHasTlsStanza, consulHasUiConfig } from "../../render/version.js";
 import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index.js";
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
+import { CONSUL_TOKEN } from "./acl.js";
+import { CONSUL_TLS, consulTlsFiles } from "./tls.js";
+
+export {
+  accessorIdOf,
+  CONSUL_TOKEN,
+  type ConsulPolicy,
+  type ConsulToken,
+  consulAcl,
+  consulTokenSecrets,
+  isUuid,
+  MANAGEMENT_TOKEN,
+} from "./acl.js";
+export { CONSUL_TLS, consulTlsProfiles } from "./tls.js";
 
 /** Where Consul lives on every host. */
 export const CONSUL = {
@@ -12,8 +26,10 @@ export const CONSUL = {
   config: "/etc/consul.d/consul.hcl",
   dataDir: "/var/lib/consul",
   unit: "/etc/systemd/system/consul.service",
-  /** Consul's HTTP API as local agents and np's tunnels reach it (client_addr is loopback only). */
+  /** Consul's plain HTTP API, for the host's own agents (Nomad, Traefik, np-agent): loopback only. */
   http: { host: "127.0.0.1", port: 8500 },
+  /** The HTTPS API on servers (loopback only), which np's tunnels use, checking it against the cluster CA. */
+  https: { host: "127.0.0.1", port: 8501 },
 } as const;
 
 const GOSSIP = {
@@ -34,7 +50,10 @@ export interface ConsulView {
   retryJoin: string[];
   encrypt: Secret;
   logLevel: string;
-  server: { bootstrapExpect: number; uiConfig: boolean } | null;
+  /** 1.12+ reads `tls { defaults, internal_rpc, https }`; 1.8 only the top-level keys (which 1.12+ still takes). */
+  tls: { stanza: boolean; caFile: string; server: { certFile: string; keyFile: string } | null };
+  acl: { agentToken: Secret };
+  server: { bootstrapExpect: number; uiConfig: boolean; httpsPort: number } | null;
 }
 
 /** The values of one host's consul.hcl. */
@@ -50,8 +69,18 @@ export function consulView({ inv, host, secrets }: RenderInput): ConsulView {
     retryJoin: servers,
     encrypt: secrets.get(GOSSIP.name),
     logLevel: "INFO",
+    tls: {
+      stanza: consulHasTlsStanza(inv.versions.consul),
+      caFile: CONSUL_TLS.ca,
+      server: isServer(host) ? { certFile: CONSUL_TLS.cert, keyFile: CONSUL_TLS.key } : null,
+    },
+    acl: { agentToken: secrets.get(CONSUL_TOKEN.agent(host.name)) },
     server: isServer(host)
-      ? { bootstrapExpect: servers.length, uiConfig: consulHasUiConfig(inv.versions.consul) }
+      ? {
+          bootstrapExpect: servers.length,
+          uiConfig: consulHasUiConfig(inv.versions.consul),
+          httpsPort: CONSUL.https.port,
+        }
       : null,
   };
 }
@@ -82,6 +111,7 @@ export const consul: Component = {
   dirs: () => [
     { path: CONSUL.dataDir, mode: "0750", owner: "consul", group: "consul" },
     { path: CONSUL.configDir, mode: "0750", owner: "root", group: "consul" },
+    { path: CONSUL_TLS.dir, mode: "0750", owner: "root", group: "consul" },
   ],
   files: (input) => [
     renderFile("consul.hcl", consulView(input), {
@@ -91,18 +121,19 @@ export const consul: Component = {
       group: "consul",
       restarts: ["consul"],
     }),
+    ...consulTlsFiles(input.inv, input.host, input.secrets),
     renderFile(
       "consul.service",
       { user: "consul", group: "consul", binary: CONSUL.binary, configDir: CONSUL.configDir },
       { path: CONSUL.unit, mode: "0644", owner: "root", group: "root", restarts: ["consul"] },
     ),
   ],
-  // Serf LAN everywhere; RPC and Serf WAN on servers; HTTP and DNS on loopback.
+  // Serf LAN everywhere; RPC, Serf WAN and HTTPS (loopback) on servers; HTTP and DNS on loopback.
   ports: (host) => [
     ...tcpUdp(8301),
     tcp(CONSUL.http.port),
     ...tcpUdp(8600),
-    ...(isServer(host) ? [tcp(8300), ...tcpUdp(8302)] : []),
+    ...(isServer(host) ? [tcp(8300), ...tcpUdp(8302), tcp(CONSUL.https.port)] : []),
   ],
   restartPolicy: (host) => (isServer(host) ? "quorum" : "parallel"),
   raft: "consul",

@@ -1,9 +1,23 @@
-import type { HostSpec } from "../../inventory/index.js";
 import { renderFile } from "../../render/render-file.js";
 import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index.js";
-import { CONSUL } from "../consul/index.js";
+import { CONSUL, CONSUL_TOKEN } from "../consul/index.js";
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
+import { type NomadSecurityView, nomadSecurity } from "./security.js";
+import { NOMAD_TLS, nomadTlsFiles, runsNomad } from "./tls.js";
+
+export {
+  agentReadsNomad,
+  isNomadSecret,
+  NOMAD_MANAGEMENT,
+  NOMAD_TOKEN,
+  type NomadPolicy,
+  type NomadToken,
+  nomadAcl,
+  nomadTokenSecrets,
+} from "./acl.js";
+export { type NomadSecurityView, nomadSecurity } from "./security.js";
+export { NOMAD_TLS, nomadAgentCertProfile, nomadTlsProfiles, runsNomad } from "./tls.js";
 
 /** Where Nomad lives on servers and clients. */
 export const NOMAD = {
@@ -22,9 +36,6 @@ const GOSSIP = {
   describe: "a base64 32-byte key",
 };
 
-/** Whether the host runs a Nomad agent (servers and clients do; edge and observe hosts run only Consul). */
-export const runsNomad = (host: HostSpec) => host.roles.includes("server") || host.roles.includes("client");
-
 /** What templates/nomad.hcl.hbs needs. */
 export interface NomadView {
   region: string;
@@ -39,7 +50,9 @@ export interface NomadView {
     nodeClass: string | null;
     meta: { key: string; value: string }[] | null;
   } | null;
-  consulAddress: string;
+  consul: { address: string; token: Secret };
+  /** The `tls` and `acl` blocks (src/components/nomad/security.ts decides them). */
+  security: NomadSecurityView;
 }
 
 /** The values of one host's nomad.hcl. */
@@ -61,7 +74,12 @@ export function nomadView({ inv, host, secrets }: RenderInput): NomadView {
     client: host.roles.includes("client")
       ? { servers, nodeClass: host.nodeClass ?? null, meta: meta.length > 0 ? meta : null }
       : null,
-    consulAddress: `${CONSUL.http.host}:${CONSUL.http.port}`,
+    // Servers and clients each have their token (register services and checks, read agents and nodes).
+    consul: {
+      address: `${CONSUL.http.host}:${CONSUL.http.port}`,
+      token: secrets.get(isServer(host) ? CONSUL_TOKEN.nomadServer : CONSUL_TOKEN.nomadClient),
+    },
+    security: nomadSecurity(inv, host),
   };
 }
 
@@ -75,6 +93,7 @@ export const nomad: Component = {
   dirs: () => [
     { path: NOMAD.dataDir, mode: "0700", owner: "root", group: "root" },
     { path: NOMAD.configDir, mode: "0700", owner: "root", group: "root" },
+    { path: NOMAD_TLS.dir, mode: "0700", owner: "root", group: "root" },
   ],
   files: (input) => [
     renderFile("nomad.hcl", nomadView(input), {
@@ -84,6 +103,7 @@ export const nomad: Component = {
       group: "root",
       restarts: ["nomad"],
     }),
+    ...nomadTlsFiles(input.inv, input.host, input.secrets),
     renderFile(
       "nomad.service",
       { binary: NOMAD.binary, configDir: NOMAD.configDir },

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { packageFile } from "../../inventory/package-files.js";
-import { documentFile, renderFile } from "../../render/index.js";
+import { npAgentClientProfile } from "../../pki/profiles.js";
+import type { LeafProfile } from "../../pki/types.js";
+import { TLS_SECRET } from "../../pki/values.js";
+import { type DesiredFile, documentFile, renderFile } from "../../render/index.js";
 import { passwordSecret, type Secret, type SecretSpec, type SecretValues } from "../../secrets/index.js";
-import { CONSUL } from "../consul/index.js";
-import { NOMAD, runsNomad } from "../nomad/index.js";
+import { CONSUL, CONSUL_TOKEN } from "../consul/index.js";
+import { agentReadsNomad, NOMAD, NOMAD_TOKEN, nomadSecurity, runsNomad } from "../nomad/index.js";
 import { OPENOBSERVE, openobserveUrl } from "../openobserve/index.js";
 import { tcp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
@@ -22,7 +25,62 @@ export const NP_AGENT = {
   intervalSec: 10,
   /** The agents' own OpenObserve user: its passcode may only ingest (OpenObserve's open-source build). */
   ingestUser: "np-agent@np.local",
+  /** What the agent presents to and checks Nomad's HTTPS API with, on client hosts (root:np-agent). */
+  nomadTls: {
+    ca: "/etc/np-agent/nomad-ca.pem",
+    cert: "/etc/np-agent/nomad-client.pem",
+    key: "/etc/np-agent/nomad-client-key.pem",
+  },
 } as const;
+
+/** Whether np-agent on the host calls Nomad's HTTPS API, and so needs the CA and a client certificate. */
+export const agentNeedsNomadTls = (inv: Inventory, host: HostSpec) =>
+  agentReadsNomad(host) && nomadSecurity(inv, host).tls.http;
+
+/** np-agent's client certificates: one per host whose agent reads Nomad (client hosts). */
+export const npAgentTlsProfiles = (inv: Inventory): LeafProfile[] =>
+  inv.hosts.filter((h) => agentNeedsNomadTls(inv, h)).map(npAgentClientProfile);
+
+/**
+ * The CA and the agent's own client certificate for Nomad's API: np-agent reads them at start (a change restarts
+ * it). The key is the secret one; all three are readable by group np-agent only, like its config.
+ */
+function agentTlsFiles(inv: Inventory, host: HostSpec, secrets: SecretValues): DesiredFile[] {
+  if (!agentNeedsNomadTls(inv, host)) return [];
+  const { id } = npAgentClientProfile(host);
+  const file = (path: string, secret: string, isSecret: boolean): DesiredFile => ({
+    path,
+    content: secrets.get(secret).reveal(),
+    mode: "0640",
+    owner: "root",
+    group: "np-agent",
+    restarts: ["np-agent"],
+    secret: isSecret,
+  });
+  return [
+    file(NP_AGENT.nomadTls.ca, TLS_SECRET.caCert, false),
+    file(NP_AGENT.nomadTls.cert, TLS_SECRET.cert(id), false),
+    file(NP_AGENT.nomadTls.key, TLS_SECRET.key(id), true),
+  ];
+}
+
+/**
+ * The agent's view of the host's Nomad agent (null where none runs): on client hosts, the agent reads its node's
+ * allocations over HTTPS with its own read-only token (null until Nomad made it) and client certificate.
+ */
+function agentNomad(inv: Inventory, host: HostSpec, secrets: SecretValues): Record<string, unknown> | null {
+  if (!runsNomad(host)) return null;
+  const https = nomadSecurity(inv, host).tls.http;
+  const reads = agentReadsNomad(host);
+  return {
+    address: `${https ? "https" : "http"}://${host.privateAddress}:${NOMAD.httpPort}`,
+    token: reads ? (secrets.find(NOMAD_TOKEN.npAgent(host.name)) ?? null) : null,
+    dataDir: NOMAD.dataDir,
+    tls: agentNeedsNomadTls(inv, host)
+      ? { caFile: NP_AGENT.nomadTls.ca, certFile: NP_AGENT.nomadTls.cert, keyFile: NP_AGENT.nomadTls.key }
+      : null,
+  };
+}
 
 /** The agents' OpenObserve user's password (np's, to fetch the passcode; never on a host). */
 export const AGENT_USER_SECRET = passwordSecret("openobserve-agent");
@@ -64,10 +122,12 @@ export function agentConfig(
     listen: { address: host.privateAddress, port: NP_AGENT.port },
     intervalSec: NP_AGENT.intervalSec,
     stateDir: NP_AGENT.stateDir,
-    consul: { address: `http://${CONSUL.http.host}:${CONSUL.http.port}`, token: null },
-    nomad: runsNomad(host)
-      ? { address: `http://${host.privateAddress}:${NOMAD.httpPort}`, token: null, dataDir: NOMAD.dataDir }
-      : null,
+    // Its own token: its service, its KV key, its node (read).
+    consul: {
+      address: `http://${CONSUL.http.host}:${CONSUL.http.port}`,
+      token: secrets.get(CONSUL_TOKEN.npAgent(host.name)),
+    },
+    nomad: agentNomad(inv, host, secrets),
     openobserve:
       url && passcode ? { url, org: OPENOBSERVE.org, user: NP_AGENT.ingestUser, password: passcode } : null,
     units,
@@ -119,6 +179,7 @@ export function npAgent(unitsOf: UnitsOf): Component {
         // It reads its config only at start.
         restarts: ["np-agent"],
       }),
+      ...agentTlsFiles(inv, host, secrets),
       renderFile(
         "np-agent.service",
         { node: NP_AGENT.node, bundle: NP_AGENT.bundle, config: NP_AGENT.config },

@@ -1,7 +1,7 @@
 import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { documentFile, renderFile } from "../../render/index.js";
 import { passwordSecret, type Secret } from "../../secrets/index.js";
-import { consulServiceFile } from "../consul/index.js";
+import { CONSUL_TOKEN, consulServiceFile } from "../consul/index.js";
 import { tcp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
 
@@ -54,13 +54,17 @@ export function openobserveEnv(
 const envFile = (pairs: [string, string][]) =>
   `# Written by np: changes made here are replaced by the next \`np up\`.\n${pairs.map(([k, v]) => `${k}=${v}`).join("\n")}\n`;
 
-/** OpenObserve's registration in Consul: service `openobserve` with its health endpoint as the check. */
-export function consulServiceDefinition(host: HostSpec): Record<string, unknown> {
+/**
+ * OpenObserve's registration in Consul: service `openobserve` with its health endpoint as the check, with a
+ * token that may register that service only.
+ */
+export function consulServiceDefinition(host: HostSpec, token: Secret): Record<string, unknown> {
   const url = `http://${host.privateAddress}:${OPENOBSERVE.httpPort}`;
   return {
     service: {
       name: "openobserve",
       id: "openobserve",
+      token,
       address: host.privateAddress,
       port: OPENOBSERVE.httpPort,
       tags: ["np"],
@@ -97,7 +101,10 @@ export const openobserve: Component = {
       },
     ),
     // Consul reads service definitions from its config folder; a reload (SIGHUP) picks a change up.
-    consulServiceFile("openobserve", consulServiceDefinition(host)),
+    consulServiceFile(
+      "openobserve",
+      consulServiceDefinition(host, secrets.get(CONSUL_TOKEN.openobserveService)),
+    ),
     renderFile(
       "openobserve.service",
       {

@@ -3,7 +3,7 @@ import type { HostSpec, Inventory } from "../../inventory/index.js";
 import { documentFile } from "../../render/index.js";
 import { renderFile } from "../../render/render-file.js";
 import { passwordSecret, Secret } from "../../secrets/index.js";
-import { CONSUL, consulServiceFile } from "../consul/index.js";
+import { CONSUL, CONSUL_TOKEN, consulServiceFile } from "../consul/index.js";
 import { tcp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
 import { htpasswdLine } from "./htpasswd.js";
@@ -31,8 +31,11 @@ const isEdge = (host: HostSpec) => host.roles.includes("edge");
 const written = "# Written by np: changes made here are replaced by the next `np up`.\n";
 const yaml = (doc: unknown) => written + stringify(doc, { lineWidth: 0 });
 
-/** Traefik's static configuration (traefik.yaml), exactly as Traefik v3 spells its keys. */
-export function traefikStatic(inv: Inventory, host: HostSpec): Record<string, unknown> {
+/**
+ * Traefik's static configuration (traefik.yaml), exactly as Traefik v3 spells its keys. `consulToken` reads the
+ * catalog (services and nodes) and nothing else.
+ */
+export function traefikStatic(inv: Inventory, host: HostSpec, consulToken: Secret): Record<string, unknown> {
   const acme = inv.traefik.acmeEmail;
   return {
     entryPoints: {
@@ -53,7 +56,8 @@ export function traefikStatic(inv: Inventory, host: HostSpec): Record<string, un
         exposedByDefault: false,
         prefix: "traefik",
         watch: true,
-        endpoint: { address: `${CONSUL.http.host}:${CONSUL.http.port}`, scheme: "http" },
+        // The local agent's plain HTTP on loopback: nothing else on the network reaches it.
+        endpoint: { address: `${CONSUL.http.host}:${CONSUL.http.port}`, scheme: "http", token: consulToken },
       },
       file: { directory: TRAEFIK.dynamicDir, watch: true },
     },
@@ -103,12 +107,16 @@ export function dashboardDynamic(inv: Inventory, password: Secret): Record<strin
   };
 }
 
-/** Traefik's registration in Consul: service `traefik` (not routed: it has no traefik.enable tag), /ping as its check. */
-export function consulServiceDefinition(host: HostSpec): Record<string, unknown> {
+/**
+ * Traefik's registration in Consul: service `traefik` (not routed: it has no traefik.enable tag), /ping as its
+ * check, with a token that may register that service only.
+ */
+export function consulServiceDefinition(host: HostSpec, token: Secret): Record<string, unknown> {
   return {
     service: {
       name: "traefik",
       id: "traefik",
+      token,
       address: host.privateAddress,
       port: 80,
       tags: ["np"],
@@ -144,7 +152,11 @@ export const traefik: Component = {
     { path: TRAEFIK.dataDir, mode: "0750", owner: "traefik", group: "traefik" },
   ],
   files: ({ inv, host, secrets }: RenderInput) => [
-    documentFile(traefikStatic(inv, host), yaml, placement(TRAEFIK.config, ["traefik"])),
+    documentFile(
+      traefikStatic(inv, host, secrets.get(CONSUL_TOKEN.traefik)),
+      yaml,
+      placement(TRAEFIK.config, ["traefik"]),
+    ),
     // Traefik watches the folder: a change to the dashboard's routers needs no restart.
     ...(inv.traefik.dashboardHost
       ? [
@@ -156,7 +168,7 @@ export const traefik: Component = {
         ]
       : []),
     // Registered in the local Consul agent with /ping as its check: `np status` reads every edge's health there.
-    consulServiceFile("traefik", consulServiceDefinition(host)),
+    consulServiceFile("traefik", consulServiceDefinition(host, secrets.get(CONSUL_TOKEN.traefikService))),
     renderFile(
       "traefik.service",
       { binary: TRAEFIK.binary, config: TRAEFIK.config, user: "traefik", group: "traefik" },

@@ -224,6 +224,7 @@ export const jobMethods = {
           node,
           allocDir: this.allocDir,
           consulAddr: this.cfg.consulAddr,
+          consulToken: this.cfg.consulToken,
           report: (x) => this.allocChanged(x),
           log: (lvl, sub, msg, f) => this.log?.(lvl, sub, msg, f),
         });

@@ -10,8 +10,22 @@ import http from "node:http";
 import path from "node:path";
 import { goDur, TaskRunner } from "./tasks.mjs";
 
-/** Calls the local Consul agent's HTTP API; resolves {status, body}. */
-export function consulCall(addr, method, p, body) {
+/**
+ * Calls the local Consul agent's HTTP API; resolves {status, body}. `token` is the agent's `consul.token`, which
+ * Nomad 1.10.5 uses for a workload's services when they have no workload identity (neither a service `identity`
+ * block nor the servers' `consul.service_identity`):
+ * - nomad/job_endpoint_hook_implicit_identities.go handleConsulService: no identity found, "fallback to the legacy
+ *   flow" (the service keeps Identity nil);
+ * - client/allocrunner/consul_hook.go prepareConsulTokensForServices: a service with Identity nil gets no token;
+ * - client/allocrunner/group_service_hook.go and taskrunner/service_hook.go: Workload.Tokens then has no entry;
+ * - command/agent/consul/service_client.go sync: ServiceRegisterOpts{Token: getServiceToken(id)} (""), checks with
+ *   QueryOptions{Token: ""}; deregistrations and reads "have to use the Nomad agent's own Consul token";
+ * - consul/api agent.go serviceRegister sets X-Consul-Token only when opts.Token != "", and api.go newRequest sets
+ *   the client's config Token, which command/agent/agent.go setupConsuls takes from ConsulConfig.ApiConfig
+ *   (nomad/structs/config/consul.go: `token`).
+ * So every call here carries the agent's token. Per-service tokens from workload identities are not modelled.
+ */
+export function consulCall(addr, method, p, body, token = "") {
   const u = new URL(/^https?:\/\//.test(addr) ? addr : `http://${addr}`);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -21,7 +35,7 @@ export function consulCall(addr, method, p, body) {
         path: p,
         method,
         agent: false,
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(token ? { "X-Consul-Token": token } : {}) },
       },
       (res) => {
         const chunks = [];
@@ -46,8 +60,8 @@ export function clientStatus(states) {
 }
 
 export class AllocRunner {
-  constructor({ alloc, node, allocDir, consulAddr, report, log }) {
-    Object.assign(this, { alloc, node, consulAddr, report, log });
+  constructor({ alloc, node, allocDir, consulAddr, consulToken = "", report, log }) {
+    Object.assign(this, { alloc, node, consulAddr, consulToken, report, log });
     this.job = alloc.Job;
     this.tg = this.job.TaskGroups.find((g) => g.Name === alloc.TaskGroup);
     this.dir = path.join(allocDir, alloc.ID);
@@ -158,7 +172,13 @@ export class AllocRunner {
   }
   async registerOne(s) {
     try {
-      const r = await consulCall(this.consulAddr, "PUT", "/v1/agent/service/register", s.body);
+      const r = await consulCall(
+        this.consulAddr,
+        "PUT",
+        "/v1/agent/service/register",
+        s.body,
+        this.consulToken,
+      );
       if (r.status !== 200) throw new Error(`Unexpected response code: ${r.status} (${r.body})`);
       this.services.push(s);
     } catch (e) {
@@ -180,7 +200,13 @@ export class AllocRunner {
     this.services = this.services.filter((s) => !gone.includes(s));
     await Promise.allSettled(
       gone.map((s) =>
-        consulCall(this.consulAddr, "PUT", `/v1/agent/service/deregister/${encodeURIComponent(s.id)}`),
+        consulCall(
+          this.consulAddr,
+          "PUT",
+          `/v1/agent/service/deregister/${encodeURIComponent(s.id)}`,
+          undefined,
+          this.consulToken,
+        ),
       ),
     );
   }
@@ -218,7 +244,7 @@ export class AllocRunner {
     if (this.services.length < expected.length) return false;
     if (!want.length) return true;
     try {
-      const r = await consulCall(this.consulAddr, "GET", "/v1/agent/checks");
+      const r = await consulCall(this.consulAddr, "GET", "/v1/agent/checks", undefined, this.consulToken);
       const checks = JSON.parse(r.body);
       return want.every((id) => checks[id]?.Status === "passing");
     } catch {

@@ -203,21 +203,30 @@ function dualServer(tlsServer, plainServer) {
   });
 }
 
+/** The HTTPS API's options (verify_https_client: Go's RequireAndVerifyClientCert). */
+const apiServerOptions = (t, material) => ({
+  cert: material.cert,
+  key: material.key,
+  ca: material.ca || undefined,
+  requestCert: t.verifyHttpsClient,
+  rejectUnauthorized: t.verifyHttpsClient,
+  minVersion: material.minVersion,
+});
+
+/** The internal listeners' options: mutual TLS against ca_file. */
+const internalServerOptions = (material) => ({
+  cert: material.cert,
+  key: material.key,
+  ca: material.ca,
+  requestCert: true,
+  rejectUnauthorized: true,
+  minVersion: material.minVersion,
+});
+
 /** The HTTP API server: plain HTTP, or HTTPS (verify_https_client: a client certificate signed by ca_file). */
 export function httpApiServer(t, material, handler, log) {
   if (!t.http) return http.createServer(handler);
-  const verify = t.verifyHttpsClient;
-  const srv = https.createServer(
-    {
-      cert: material.cert,
-      key: material.key,
-      ca: material.ca || undefined,
-      requestCert: verify,
-      rejectUnauthorized: verify,
-      minVersion: material.minVersion,
-    },
-    handler,
-  );
+  const srv = https.createServer(apiServerOptions(t, material), handler);
   // command/agent/http_stdlog.go: net/http's own errors (TLS handshakes) are logged at TRACE by "http"
   goLikeHandshakeErrors(
     srv,
@@ -236,17 +245,7 @@ export function httpApiServer(t, material, handler, log) {
 export function internalServer(t, material, region, kind, handler, log) {
   const plain = http.createServer(handler);
   if (!t.rpc) return plain;
-  const srv = https.createServer(
-    {
-      cert: material.cert,
-      key: material.key,
-      ca: material.ca,
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: material.minVersion,
-    },
-    handler,
-  );
+  const srv = https.createServer(internalServerOptions(material), handler);
   // before https.Server's own listener, so a refused peer's request is never parsed
   srv.prependListener("secureConnection", (socket) => {
     if (!t.verifyServerHostname) return;
@@ -374,4 +373,36 @@ export function setupAgentTls(cfg) {
     checkServerIdentity: () => undefined,
   };
   return out;
+}
+
+/**
+ * SIGHUP's TLS reload (command/agent/agent.go Reload: "This is just a TLS configuration reload"): the certificate,
+ * key and CA files are read again and new connections use them; open ones keep theirs. Like Nomad, a reload that
+ * fails to load keeps the old configuration. Turning TLS on or off by a reload (which Nomad also does) is not
+ * modelled: the double says so and keeps its listeners. `listeners` are [{ srv, kind: "serf"|"RPC"|"HTTP" }].
+ */
+export function reloadAgentTls(agent, nextTls, listeners, log) {
+  const cur = agent.cfg.tls;
+  if (nextTls.http !== cur.http || nextTls.rpc !== cur.rpc) {
+    log("WARN", "agent", "np's Nomad double reloads TLS certificates only: restart it to turn TLS on or off");
+    return false;
+  }
+  let material;
+  try {
+    material = setupAgentTls({ ...agent.cfg, tls: nextTls });
+  } catch (e) {
+    log("ERROR", "agent", "failed to reload the agent's TLS configuration", { error: e.message });
+    return false;
+  }
+  Object.assign(agent, material);
+  agent.cfg.tls = nextTls;
+  for (const { srv, kind } of listeners) {
+    const tlsServer = srv.inner ?? srv;
+    if (typeof tlsServer.setSecureContext !== "function") continue;
+    tlsServer.setSecureContext(
+      kind === "HTTP" ? apiServerOptions(nextTls, material.apiTls) : internalServerOptions(material.rpcTls),
+    );
+  }
+  log("INFO", "agent", "reloaded the agent's TLS configuration");
+  return true;
 }

@@ -1,0 +1,237 @@
+import { X509Certificate } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { consulServerProfile, issueLeaf } from "../../src/pki/index.js";
+import { consulMissing } from "../helpers/consul-binary.js";
+import { runNp, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
+import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
+import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+
+// This file's own sandbox (name, subnet): other e2e files use others.
+const NAME = "nptest-rot";
+const SUBNET = "10.213.35.0/24";
+
+const skipReason = canRunSandbox() ?? consulMissing();
+if (skipReason) console.warn(`skipping test/e2e/lifecycle.test.ts: ${skipReason}`);
+
+const UNITS: Record<string, string[]> = {
+  node1: ["consul", "nomad", "np-agent"],
+  node2: ["consul", "nomad", "np-agent"],
+  node3: ["consul", "nomad", "openobserve", "np-agent"],
+  node4: ["consul", "nomad", "traefik", "np-agent"],
+};
+const NODES = Object.keys(UNITS);
+const TLS = { cert: "/etc/consul.d/tls/server.pem", key: "/etc/consul.d/tls/server-key.pem" };
+const wait = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+describe.skipIf(skipReason !== null)(
+  "certificate and gossip key lifecycle: expiry warned, leaves renewed by a reload, the gossip key rotated live",
+  { timeout: 600_000 },
+  () => {
+    let sbx: TestSandbox;
+    let mirror: ServedMirror;
+    const work = mkdtempSync(path.join(os.tmpdir(), "np-rot-"));
+    // This file's own artifact cache (e2e files run side by side, each with its own mirror).
+    process.env.NP_CACHE_DIR = path.join(work, "cache");
+    const invFile = path.join(work, "inventory.yaml");
+    const secretFile = (name: string) => path.join(work, ".np", "secrets", name);
+    const secret = (name: string) => readFileSync(secretFile(name), "utf8").trim();
+    const addr = (name: string) => sbx.nodes.find((n) => n.name === name)?.address as string;
+    const onNode = (name: string, argv: string[]) => sshToNode(addr(name), argv, { keyFile: sbx.keyFile });
+    /** Runs a script on a node (values as "$1"…, never spliced into the text); it must succeed. */
+    const sh = (name: string, script: string, ...args: string[]) => {
+      const r = onNode(name, ["sh", "-c", script, "sh", ...args]);
+      expect(r.code, `${name}: ${script}: ${r.stderr}`).toBe(0);
+      return r.stdout.trim();
+    };
+    /** The management token is "$1" (an argument, never in np's output). */
+    const withToken = (name: string, script: string) => sh(name, script, secret("consul-management"));
+    const np = (args: string[]) => runNpAsync([...args, "-i", invFile], { timeoutMs: 900_000 });
+    /** np status once the cluster reads healthy (checks settle after a start or a reload; a loaded machine is slow). */
+    const healthyStatus = async (args: string[] = []) => {
+      let s = await np(["status", ...args]);
+      for (let i = 0; i < 60 && s.code !== 0; i++) {
+        await wait(2000);
+        s = await np(["status", ...args]);
+      }
+      expect(s.code, s.stdout + s.stderr).toBe(0);
+      return s;
+    };
+    const consulPid = (name: string) => sh(name, "systemctl show -p MainPID --value consul.service");
+    /** SHA-256 fingerprint (openssl's "AA:BB:…") of what Consul's HTTPS API serves on the node itself. */
+    const servedFingerprint = (name: string) =>
+      sh(
+        name,
+        "openssl s_client -connect 127.0.0.1:8501 </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256",
+      ).replace(/^.*Fingerprint=/i, "");
+    const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
+    const aliveMembers = (name: string) =>
+      withToken(name, 'CONSUL_HTTP_TOKEN="$1" consul members')
+        .split("\n")
+        .filter((l) => /\salive\s/.test(l)).length;
+    const snapshot = (name: string) =>
+      sh(
+        name,
+        "find /etc/consul.d /etc/nomad.d /etc/traefik /etc/openobserve /etc/np-agent /etc/systemd/system -maxdepth 2 -type f -printf '%p %T@\\n' 2>/dev/null | sort; " +
+          `systemctl show -p MainPID --value ${UNITS[name]?.map((u) => `${u}.service`).join(" ")}`,
+      );
+
+    beforeAll(async () => {
+      runNp(["sandbox", "down", "--name", NAME]);
+      sbx = await startSandbox({ name: NAME, nodes: NODES.length, subnet: SUBNET });
+      const built = await buildStackMirror(path.join(work, "mirror"));
+      mirror = await serveMirror(built.dir);
+      writeFileSync(
+        invFile,
+        stringify({
+          cluster: { name: "rot", datacenter: "dc1" },
+          ssh: { user: "root", key: sbx.keyFile },
+          versions: STACK_VERSIONS,
+          artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+          hosts: [
+            { name: "node1", address: addr("node1"), roles: ["server"] },
+            { name: "node2", address: addr("node2"), roles: ["server"] },
+            { name: "node3", address: addr("node3"), roles: ["server", "observe"] },
+            { name: "node4", address: addr("node4"), roles: ["client", "edge"] },
+          ],
+        }),
+      );
+    }, 900_000);
+
+    afterAll(async () => {
+      await mirror?.close();
+      runNp(["sandbox", "down", "--name", NAME]);
+    });
+
+    it("a fresh np up, and np status says nothing of certificates", async () => {
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const s = await healthyStatus();
+      expect(s.stdout + s.stderr).not.toMatch(/certificate/);
+      expect(servedFingerprint("node2")).toBe(fingerprintOf(secret("consul-server-node2.crt")));
+    });
+
+    it("a server certificate 10 days from its end: np status names it and its host, the verdict stays", async () => {
+      // Issued by the cluster CA (its key in .np/secrets) for node2, as np would, but living 10 days; installed
+      // in place of node2's own and loaded by Consul, so it is also what node2 serves.
+      const ca = { certPem: secret("cluster-ca.crt"), keyPem: secret("cluster-ca.key") };
+      const profile = consulServerProfile("dc1", { name: "node2", privateAddress: addr("node2") });
+      const short = await issueLeaf(ca, { ...profile, validityDays: 10 });
+      sh(
+        "node2",
+        'printf "%s\\n" "$1" > "$3" && printf "%s\\n" "$2" > "$4"',
+        short.certPem,
+        short.keyPem,
+        TLS.cert,
+        TLS.key,
+      );
+      sh("node2", "systemctl reload consul.service");
+      await expect
+        .poll(() => servedFingerprint("node2"), { timeout: 30_000 })
+        .toBe(fingerprintOf(short.certPem));
+      const end = new Date(new X509Certificate(short.certPem).validTo).toISOString().slice(0, 10);
+      // A warning does not change the verdict: exit 0, the line on stderr.
+      const s = await healthyStatus();
+      expect(s.stderr).toMatch(
+        new RegExp(
+          `node2: certificate ${TLS.cert} \\(consul-server-node2, CN server\\.dc1\\.consul\\) expires on ${end} \\(in (9|10) days\\): \`np up\` renews it`,
+        ),
+      );
+      // Only that one: the others are a year (leaves) and ten years (the CA) away.
+      expect(s.stderr.match(/certificate /g)).toHaveLength(1);
+      const json = JSON.parse((await healthyStatus(["--json"])).stdout) as {
+        warnings: string[];
+        certificates: { host: string | null; path: string; state: string }[];
+      };
+      expect(json.certificates.filter((c) => c.state !== "ok")).toEqual([
+        expect.objectContaining({ host: "node2", path: TLS.cert, state: "expiring" }),
+      ]);
+      expect(json.certificates.filter((c) => c.host === null).map((c) => c.state)).not.toContain("expiring");
+    });
+
+    it("np up renews it with a reload: Consul's PID unchanged, the new certificate served", async () => {
+      const pid = consulPid("node2");
+      const others = ["node1", "node3", "node4"].map(consulPid);
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^node2: reloading consul$/m);
+      expect(r.stdout).not.toMatch(/restarting consul/);
+      expect(consulPid("node2")).toBe(pid);
+      expect(["node1", "node3", "node4"].map(consulPid)).toEqual(others);
+      const want = secret("consul-server-node2.crt");
+      expect(sh("node2", 'cat "$1"', TLS.cert)).toBe(want);
+      expect(servedFingerprint("node2")).toBe(fingerprintOf(want));
+      expect(new Date(new X509Certificate(want).validTo).getTime()).toBeGreaterThan(
+        Date.now() + 300 * 86_400_000,
+      );
+      const s = await healthyStatus();
+      expect(s.stderr).not.toMatch(/certificate/);
+    });
+
+    it("np rotate gossip: every member alive, only the new key in the keyring, consul.hcl has it", async () => {
+      const old = secret("consul-gossip");
+      const pids = NODES.map(consulPid);
+      const r = await np(["rotate", "gossip"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const next = secret("consul-gossip");
+      expect(next).not.toBe(old);
+      expect(r.stdout).toMatch(/^node1: consul keyring: installed the new key /m);
+      expect(r.stdout).toMatch(/removed 1 old key/);
+      for (const n of NODES)
+        expect(r.stdout, n).toMatch(new RegExp(`^${n}: consul gossip key replaced`, "m"));
+      expect(r.stdout + r.stderr).not.toContain(next);
+      // Live: nothing restarted; every member alive; `consul keyring -list` (on a server) shows the new key only.
+      expect(NODES.map(consulPid)).toEqual(pids);
+      expect(aliveMembers("node4")).toBe(4);
+      const list = withToken("node1", 'CONSUL_HTTP_TOKEN="$1" consul keyring -list');
+      expect(list).toContain(next);
+      expect(list).not.toContain(old);
+      expect(list.match(/^\s+\S+ \[\d+\/\d+\]$/gm)).toHaveLength(2); // one key in the LAN pool, one in WAN
+      for (const n of NODES) expect(sh(n, 'grep -c -F -- "$1" /etc/consul.d/consul.hcl', next), n).toBe("1");
+      // A restart still works: node4's Consul comes back into the pool.
+      sh("node4", "systemctl restart consul.service");
+      await expect.poll(() => aliveMembers("node1"), { timeout: 60_000, interval: 2000 }).toBe(4);
+    });
+
+    const upChangesNothing = async () => {
+      const before = NODES.map(snapshot);
+      const r = await np(["up"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/is up to date: nothing changed/);
+      expect(NODES.map(snapshot)).toEqual(before);
+    };
+
+    it("a second np up changes nothing", upChangesNothing);
+
+    it("np rotate ca: a new CA, trusted beside the old one during the change; reloads only", async () => {
+      const oldCa = secret("cluster-ca.crt");
+      const pids = NODES.map(consulPid);
+      const r = await np(["rotate", "ca"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/CA rotation 1\/3.*\n[\s\S]*CA rotation 2\/3[\s\S]*CA rotation 3\/3/);
+      const ca = secret("cluster-ca.crt");
+      expect(ca).not.toBe(oldCa);
+      const caCert = new X509Certificate(ca);
+      for (const f of ["cluster-ca-next.crt", "cluster-ca-next.key", "cluster-ca-trusted.crt", "ca-rotation"])
+        expect(existsSync(secretFile(f)), f).toBe(false);
+      for (const n of NODES) expect(sh(n, "cat /etc/consul.d/tls/ca.pem"), n).toBe(ca);
+      for (const n of ["node1", "node2", "node3"]) {
+        const leaf = secret(`consul-server-${n}.crt`);
+        expect(new X509Certificate(leaf).verify(caCert.publicKey), n).toBe(true);
+        expect(servedFingerprint(n), n).toBe(fingerprintOf(leaf));
+      }
+      expect(NODES.map(consulPid)).toEqual(pids);
+      expect(aliveMembers("node1")).toBe(4);
+      // A client agent that starts now checks the servers against the new CA and gets its certificate (auto_encrypt).
+      sh("node4", "systemctl restart consul.service");
+      await expect.poll(() => aliveMembers("node1"), { timeout: 60_000, interval: 2000 }).toBe(4);
+      await healthyStatus();
+    });
+
+    it("after the CA rotation np up still changes nothing", upChangesNothing);
+  },
+);
