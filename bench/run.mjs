@@ -11,7 +11,7 @@
  * Start-up times (no sandbox needed): bench/startup.mjs, `npm run bench:startup`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -136,12 +136,17 @@ async function main() {
       host("node8", ["client", "observe"]),
       host("node9", ["client"]),
     ];
-    const up3 = inventory(path.join(work, "up3.yaml"), three, key, { versions, artifacts });
-    const up6 = inventory(path.join(work, "up6.yaml"), six, key, { versions, artifacts });
+    // Each cluster its own folder: .np/ (beside the inventory) holds a cluster's CA and ACL tokens.
+    for (const d of ["up3", "up6"]) mkdirSync(path.join(work, d));
+    const up3 = inventory(path.join(work, "up3", "inventory.yaml"), three, key, { versions, artifacts });
+    const up6 = inventory(path.join(work, "up6", "inventory.yaml"), six, key, { versions, artifacts });
     run(["artifacts", "fetch", "-i", up3, "--dir", path.join(work, "fetched")]); // fills the download cache for both
     const fresh3 = run(["up", "-v", "-i", up3]);
     const fresh6 = run(["up", "-v", "-i", up6]);
     const noop6 = [1, 2, 3].map(() => run(["up", "-v", "-i", up6]));
+    // Where a no-op run spends its time (np up -v prints each phase's duration).
+    const phases = (r) =>
+      [...r.stderr.matchAll(/^([A-Za-z][^:\n]*): (\d+) ms$/gm)].map((m) => `${m[1]} ${m[2]}`);
     const trips = (r) =>
       [...r.stderr.matchAll(/^(\S+): (\d+) round trips over 1 SSH connection$/gm)]
         .map((m) => `${m[1]}=${m[2]}`)
@@ -163,6 +168,7 @@ async function main() {
     console.log(
       `np up, no-op, 6 nodes: median ${secs(median(noop6.map((r) => r.ms)))} of 3 runs${ok(noop6[0].code)} (target < 1 s); round trips per host: ${trips(noop6[0])}`,
     );
+    console.log(`  where the no-op's time goes (ms per phase): ${phases(noop6[0]).join(", ")}`);
   } finally {
     run(["sandbox", "down", "--name", NAME]);
   }

@@ -7,6 +7,7 @@ import {
 } from "../api/consul-acl.js";
 import { ApiError } from "../api/http.js";
 import { accessorIdOf, type ConsulPolicy, type ConsulToken } from "../components/consul/index.js";
+import { OperationError } from "../errors.js";
 import type { SecretValues } from "../secrets/index.js";
 
 /** One thing np changes in Consul's ACLs, said in words (never with a secret). */
@@ -97,6 +98,12 @@ export async function readAcl(
     try {
       return await readAclOnce(api, names);
     } catch (err) {
+      // Consul does not know the token np holds: say which file, and the likely reason, instead of a bare 403.
+      if (err instanceof ApiError && err.status === 403 && /ACL not found/.test(err.body))
+        throw new OperationError(
+          "Consul does not know np's management token (.np/secrets/consul-management): this .np/ folder holds another cluster's secrets, or the token was deleted",
+          "run np with the inventory beside this cluster's own .np/ folder (restore it from your backup if it is lost)",
+        );
       // Legacy mode, or a 500 such as "No cluster leader" while the servers elect: both pass by themselves.
       if (!(isAclLegacyMode(err) || (err instanceof ApiError && err.status === 500)) || Date.now() > end)
         throw err;

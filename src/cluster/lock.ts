@@ -98,13 +98,18 @@ export class ClusterLock {
       this.parts.map(async (p) => {
         clearInterval(p.timer);
         p.heartbeat.end();
+        let timer: NodeJS.Timeout | undefined;
         const r = await Promise.race([
           p.done.then(
             () => true,
             () => false,
           ),
-          new Promise<boolean>((res) => setTimeout(() => res(false), 10_000)),
+          new Promise<boolean>((res) => {
+            timer = setTimeout(() => res(false), 10_000);
+          }),
         ]);
+        // A timer left running would keep np alive for its 10 s after everything else is done.
+        clearTimeout(timer);
         if (!r) failed.push(p.host);
       }),
     );
