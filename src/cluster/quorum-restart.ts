@@ -45,8 +45,6 @@ export async function restartRaftServer(
       const s = serverAt(q, h.spec.privateAddress);
       return !s?.voter || s.healthy;
     });
-  const readMe = async (): Promise<QuorumServer | undefined> =>
-    serverAt(await readClusterQuorum(ctx, service, host), ip);
   // Whether it is a voter decides how carefully it is restarted: never guessed from a failed reading.
   const reading = await pollUntil(
     () => readClusterQuorum(ctx, service, host),
@@ -88,15 +86,23 @@ export async function restartRaftServer(
     }
     ctx.out.host(name, `restarting ${unit}`);
     await systemctl(host, "stop", unit);
-    // Down: listed unhealthy, or no longer listed (autopilot's cleanup_dead_servers can remove the failed server
-    // between two readings).
-    const down = await pollUntil(readMe, (s) => s === undefined || !s.healthy, {
-      timeoutMs: SEEN_DOWN_MS,
-      signal: ctx.signal,
-      readingsInARow: 1,
-      intervalMs: 500,
-      giveUp: () => lostServers(ctx),
-    });
+    // Down: listed unhealthy by a leader, or no longer listed by a leader that lists others (autopilot's
+    // cleanup_dead_servers can remove the failed server between two readings). A reading without servers (an
+    // election under way) proves nothing: after it, a stale picture could still call the server healthy.
+    const down = await pollUntil(
+      () => readClusterQuorum(ctx, service, host),
+      (q) => {
+        const me = serverAt(q, ip);
+        return q.leader !== "" && (me ? !me.healthy : q.servers.length > 0);
+      },
+      {
+        timeoutMs: SEEN_DOWN_MS,
+        signal: ctx.signal,
+        readingsInARow: 1,
+        intervalMs: 500,
+        giveUp: () => lostServers(ctx),
+      },
+    );
     // Started again whatever happened: a server left stopped is worse than one restarted without proof.
     const restarts = await systemctl(host, "start", unit);
     await onStarted();
@@ -107,7 +113,7 @@ export async function restartRaftServer(
         "run `np status` to see the servers, then `np up` again",
       );
     }
-    wentDown = down.last?.stableSince ?? Number.NaN;
+    wentDown = (down.last && serverAt(down.last, ip)?.stableSince) ?? Number.NaN;
   } else {
     ctx.out.host(name, `restarting ${unit} (not a ${service} voter yet)`);
     const restarts = await systemctl(host, "restart", unit);
