@@ -185,7 +185,14 @@ describe.skipIf(consulMissing())(
       expect((await call(C, "PUT", "/v1/agent/service/deregister/_nomad-task-x", t)).status).toBe(200);
       expect(JSON.parse((await call(C, "GET", "/v1/catalog/nodes", t)).text)).toHaveLength(4);
       expect((await call(C, "GET", "/v1/kv/np/nodes/c1", t)).status).toBe(403);
-      expect((await call(C, "GET", "/v1/acl/tokens", t)).status).toBe(403);
+      // A client forwards ACL reads to a server by RPC; on a loaded machine that hop can fail with a 500 (an RPC
+      // error, not an answer about the token): asked again until Consul answers about the token itself.
+      let acl = await call(C, "GET", "/v1/acl/tokens", t);
+      for (let i = 0; acl.status === 500 && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        acl = await call(C, "GET", "/v1/acl/tokens", t);
+      }
+      expect(acl.status, acl.text).toBe(403);
     });
 
     it("an agent's token is its node's: it may not register another node", async () => {
