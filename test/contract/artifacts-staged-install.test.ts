@@ -30,6 +30,9 @@ import {
 // The install script np runs on hosts, run here with the same sh, gunzip and coreutils as on a Debian node
 // (as root, for chown). The full-disk paths run on sandbox nodes in test/e2e/artifacts-faults.test.ts.
 const isRoot = process.getuid?.() === 0;
+// CI runs as root: there a missing requirement is a failure, never a skip.
+if (!isRoot && process.env.CI === "true")
+  throw new Error("artifacts-staged-install needs root (chown) under CI");
 if (!isRoot) console.warn("skipping artifacts-staged-install: needs root (chown)");
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex");
 const NEW = "#!/bin/sh\necho new\n";
