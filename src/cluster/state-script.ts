@@ -7,56 +7,104 @@ export const PENDING_DIR = "/var/lib/np/restart-pending";
 /**
  * Reads everything a host's convergence depends on, in the same round trip as the preflight facts: it is appended
  * to FACTS_SCRIPT, whose `section` function prints markers that carry the run's nonce (no file content printed
- * here can forge one). Its arguments ("$@") are `paths P…`, `units U…`, `users N…`. For each path: type, mode,
- * owner, group and (files) sha256; for each unit: systemd's properties; for each user: whether it exists and its
- * groups; and the restarts an interrupted run left pending. Constant text: values arrive only as arguments.
+ * here can forge one). Its arguments (see stateArgs) are the unit names, the user names, then the paths. For each
+ * path: type, mode, owner, group and (files) sha256; for each unit: systemd's properties; for each user: whether
+ * it exists and its groups; and the restarts an interrupted run left pending. Constant text: values arrive only
+ * as arguments.
  * A binary's sha256 comes from SHA_CACHE while its size, mtime and inode are unchanged (flag c=1): hashing a
  * 100 MB binary on every run would dominate a no-op `np up`.
  */
 export const STATE_SCRIPT = `
-want=
-# Forks are what a no-op run pays for on every path: the cache is read once, looked up with the shell's own
-# pattern matching, and each file costs one stat (and a sha256sum only when the cache does not know it).
+# Forks are what a no-op run pays for on every host: one stat for every path, one sha256sum for the files the
+# cache does not know, one systemctl for every unit; the rest is the shell's own pattern matching.
 nl='
 '
+units=$1; users=$2; shift 2
 cache="$nl$(cat ${SHA_CACHE} 2>/dev/null)"
-for a in "$@"; do
-  case "$a" in
-    paths|units|users) want=$a; section "$a"; continue ;;
-  esac
-  case "$want" in
-    paths)
-      if [ -f "$a" ]; then
-        info=$(stat -c '%a|%U|%G|%s:%.9Y:%i' "$a")
-        key=\${info##*|}
-        sum=
-        rest=\${cache#*"$nl$key "}
-        if [ "$rest" != "$cache" ]; then
-          p=\${rest#* }
-          [ "\${p%%"$nl"*}" = "$a" ] && sum=\${rest%% *}
-        fi
-        if [ -n "$sum" ]; then c=1; else c=0; sum=$(sha256sum "$a"); sum=\${sum%% *}; fi
-        printf 'file|%s|%s|%s|%s\\n' "\${info%|*}" "$sum" "$c" "$a"
-      elif [ -d "$a" ]; then
-        printf 'dir|%s|-|0|%s\\n' "$(stat -c '%a|%U|%G' "$a")" "$a"
+section paths
+for a in "$@"; do [ -e "$a" ] || printf 'none|-|-|-|-|0|%s\\n' "$a"; done
+info=
+[ $# -gt 0 ] && info=$(stat -L -c '%F|%a|%U|%G|%s:%.9Y:%i|%n' -- "$@" 2>/dev/null)
+# Files the cache does not know are hashed together after this pass: their lines wait in $unknown, their paths
+# in "$@".
+set --
+unknown=
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  # kind|mode|owner|group|key|path (a path may hold "|": fields are counted from the left)
+  kind=\${line%%|*}
+  tail=\${line#*|*|*|*|}
+  meta=\${line%"|$tail"}; meta=\${meta#*|}
+  key=\${tail%%|*}
+  a=\${tail#*|}
+  case "$kind" in
+    directory) printf 'dir|%s|-|0|%s\\n' "$meta" "$a" ;;
+    regular*)
+      sum=
+      rest=\${cache#*"$nl$key "}
+      if [ "$rest" != "$cache" ]; then
+        p=\${rest#* }
+        [ "\${p%%"$nl"*}" = "$a" ] && sum=\${rest%% *}
+      fi
+      if [ -n "$sum" ]; then
+        printf 'file|%s|%s|1|%s\\n' "$meta" "$sum" "$a"
       else
-        printf 'none|-|-|-|-|0|%s\\n' "$a"
+        unknown="$unknown$meta|$a$nl"
+        set -- "$@" "$a"
       fi ;;
-    units)
-      systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload "$a.service" 2>/dev/null | tr '\\n' ' '
-      echo ;;
-    users)
-      if getent passwd "$a" >/dev/null; then printf '%s|yes|%s\\n' "$a" "$(id -nG "$a" | tr ' ' ',')"; else printf '%s|no|\\n' "$a"; fi ;;
+    *) printf 'none|-|-|-|-|0|%s\\n' "$a" ;;
   esac
+done <<NP_END
+$info
+NP_END
+sums=
+[ $# -gt 0 ] && sums="$nl$(sha256sum -- "$@" 2>/dev/null)$nl"
+while IFS= read -r line; do
+  [ -n "$line" ] || continue
+  a=\${line#*|*|*|}
+  sum=
+  before=\${sums%%"  $a$nl"*}
+  [ "$before" != "$sums" ] && sum=\${before##*"$nl"}
+  printf 'file|%s|%s|0|%s\\n' "\${line%|"$a"}" "$sum" "$a"
+done <<NP_END
+$unknown
+NP_END
+section units
+set --
+for u in $units; do set -- "$@" "$u.service"; done
+if [ $# -gt 0 ]; then
+  # One unit's properties per line: systemctl separates the units' blocks with an empty line.
+  shown=$(systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload -- "$@" 2>/dev/null)
+  one=
+  while IFS= read -r l; do
+    if [ -z "$l" ]; then [ -n "$one" ] && printf '%s\\n' "$one"; one=; else one="$one $l"; fi
+  done <<NP_END
+$shown
+
+NP_END
+fi
+section users
+for u in $users; do
+  if g=$(id -nG "$u" 2>/dev/null); then
+    r=; for w in $g; do r="$r\${r:+,}$w"; done
+    printf '%s|yes|%s\\n' "$u" "$r"
+  else
+    printf '%s|no|\\n' "$u"
+  fi
 done
 section pending
 ls ${PENDING_DIR} 2>/dev/null || true
 section done
 `;
 
+/** Unit and user names travel as one word list each (split by the script): np's own names, checked here. */
+const NAME = /^[a-z0-9][a-z0-9_.@-]*$/;
+
 /** The state script's arguments: what to read. */
 export function stateArgs(want: { paths: string[]; units: string[]; users: string[] }): string[] {
-  return ["paths", ...want.paths, "units", ...want.units, "users", ...want.users];
+  for (const n of [...want.units, ...want.users])
+    if (!NAME.test(n)) throw new Error(`not a unit or user name np reads: ${JSON.stringify(n)}`);
+  return [want.units.join(" "), want.users.join(" "), ...want.paths];
 }
 
 /**

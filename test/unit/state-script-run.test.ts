@@ -7,15 +7,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SHA_CACHE, STATE_SCRIPT, stateArgs } from "../../src/cluster/state-script.js";
 
 /** The state script run here by `shell`, with np's cache file moved to `cache` and plain section markers. */
-function runState(shell: string, cache: string, paths: string[]): string[] {
+function runState(shell: string, cache: string, paths: string[], users: string[] = []): string[] {
   const script = `section() { echo "== $1"; }\n${STATE_SCRIPT.replaceAll(SHA_CACHE, cache)}`;
-  const r = spawnSync(shell, ["-c", script, "state", ...stateArgs({ paths, units: [], users: [] })], {
+  const r = spawnSync(shell, ["-c", script, "state", ...stateArgs({ paths, units: [], users })], {
     encoding: "utf8",
   });
   expect(r.status, r.stderr).toBe(0);
+  // Lines come in the order the script finds answers (missing paths, then stat's, then hashed files): sorted.
   return r.stdout
     .split("\n")
-    .filter((l) => l.startsWith("file|") || l.startsWith("dir|") || l.startsWith("none|"));
+    .filter((l) => /^(file|dir|none)\|/.test(l) || (users.length > 0 && /^[a-z]+\|(yes|no)\|/.test(l)))
+    .sort();
 }
 
 describe("the state script, run by a real shell", () => {
@@ -27,6 +29,9 @@ describe("the state script, run by a real shell", () => {
   writeFileSync(binary, "pretend binary\n");
   writeFileSync(config, 'datacenter = "dc1"\n');
   writeFileSync(moved, "another\n");
+  // np's own paths are plain, but the script must not depend on it: a "|", spaces, an empty file.
+  const odd = path.join(dir, "a|b c");
+  writeFileSync(odd, "");
   mkdirSync(path.join(dir, "d"), { mode: 0o750 });
   const sha = (text: string) => createHash("sha256").update(text).digest("hex");
   const key = (f: string) => execFileSync("stat", ["-c", "%s:%.9Y:%i", f], { encoding: "utf8" }).trim();
@@ -48,14 +53,25 @@ describe("the state script, run by a real shell", () => {
         moved,
         path.join(dir, "d"),
         path.join(dir, "none"),
+        odd,
       ]);
-      expect(lines).toEqual([
-        `file|${owner(binary, "644")}|${"c".repeat(64)}|1|${binary}`,
-        `file|${owner(config, "644")}|${sha('datacenter = "dc1"\n')}|0|${config}`,
-        `file|${owner(moved, "644")}|${sha("another\n")}|0|${moved}`,
-        `dir|${owner(path.join(dir, "d"), "750")}|-|0|${path.join(dir, "d")}`,
-        `none|-|-|-|-|0|${path.join(dir, "none")}`,
-      ]);
+      expect(lines).toEqual(
+        [
+          `file|${owner(binary, "644")}|${"c".repeat(64)}|1|${binary}`,
+          `file|${owner(config, "644")}|${sha('datacenter = "dc1"\n')}|0|${config}`,
+          `file|${owner(moved, "644")}|${sha("another\n")}|0|${moved}`,
+          `file|${owner(odd, "644")}|${sha("")}|0|${odd}`,
+          `dir|${owner(path.join(dir, "d"), "750")}|-|0|${path.join(dir, "d")}`,
+          `none|-|-|-|-|0|${path.join(dir, "none")}`,
+        ].sort(),
+      );
+    });
+
+    it(`${shell}: users that exist with their groups, users that do not`, () => {
+      const groups = execFileSync("id", ["-nG", "root"], { encoding: "utf8" }).trim().split(" ").join(",");
+      expect(runState(shell, cache, [], ["root", "nosuchnpuser"])).toEqual(
+        [`root|yes|${groups}`, "nosuchnpuser|no|"].sort(),
+      );
     });
   }
 
