@@ -12,6 +12,7 @@ import { chmodSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { precompiledTemplates } from "./precompiled-templates.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
@@ -24,6 +25,7 @@ for (const entry of readdirSync(path.join(root, "src"))) {
 }
 
 await build({
+  plugins: [precompiledTemplates(root)],
   absWorkingDir: root,
   entryPoints: { "cli/main": "src/cli/main.ts", "inventory/write-schema": "src/inventory/write-schema.ts" },
   outdir: dist,
