@@ -4,9 +4,11 @@ import { OperationError } from "../errors.js";
 import { createPrivateFileAtomically } from "../secrets/atomic-create.js";
 import { ensurePrivateDir, readPrivateFile as readPrivate } from "../secrets/private-file.js";
 import { caProblem, keyMatchesCert, leafRenewalReason } from "./check.js";
-import { createCa, issueLeaf } from "./issue.js";
 import { LIFETIME } from "./profiles.js";
 import type { KeyPair, LeafProfile } from "./types.js";
+
+// Issuing loads @peculiar/x509 (a tenth of a no-op run's CPU): only a run that issues something loads it.
+const issuing = () => import("./issue.js");
 
 /** A leaf as the store hands it out, and why it was (re)issued in this run, if it was. */
 export interface StoredLeaf extends KeyPair {
@@ -53,6 +55,7 @@ export class PkiStore {
     await this.finishInterruptedPromotion();
     const [certPem, keyPem] = await Promise.all([readPrivate(files.cert), readPrivate(files.key)]);
     if (certPem === undefined && keyPem === undefined) {
+      const { createCa } = await issuing();
       const ca = await createCa(`np cluster CA ${clusterName}`, LIFETIME.caDays);
       // The key first: a CA certificate without its key would be refused on the next run.
       await writePrivate(files.key, ca.keyPem);
@@ -145,7 +148,7 @@ export class PkiStore {
       ? leafRenewalReason(ca, stored, profile, LIFETIME.renewWithinDays, now)
       : "there is none yet";
     if (stored && why === null) return { ...stored, issued: null };
-    const fresh = await issueLeaf(ca, profile, now);
+    const fresh = await (await issuing()).issueLeaf(ca, profile, now);
     await writePrivate(key, fresh.keyPem);
     await writePrivate(cert, fresh.certPem);
     return { ...fresh, issued: why };
