@@ -1,0 +1,77 @@
+import { type AclTokenRequest, ConsulAclApi } from "../api/consul-acl.js";
+import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
+import { accessorIdOf, consulAcl, consulTokenSecrets, MANAGEMENT_TOKEN } from "../components/consul/index.js";
+import { OperationError } from "../errors.js";
+import type { TokenSystem } from "./types.js";
+
+/** Consul's built-in policy of the management token (ID 00000000-0000-0000-0000-000000000001). */
+const GLOBAL_MANAGEMENT = "global-management";
+const MANAGEMENT_DESCRIPTION = "np: management token";
+
+/** Runs `fn` against the first server whose Consul answers, as np (its management token now). */
+export async function onFirstServer<T>(
+  ctx: RunContext,
+  fn: (acl: ConsulAclApi, host: HostRun) => Promise<T>,
+): Promise<T> {
+  let last: unknown = new OperationError("the inventory has no server");
+  for (const h of withRole(ctx, "server")) {
+    try {
+      return await fn(new ConsulAclApi(ctx.tunnels.for("consul", h.conn, h.spec.privateAddress).json), h);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+/** The token np asks Consul for, for one of its token names: the same rights under a new SecretID. */
+export function consulTokenRequest(
+  inv: Parameters<typeof consulAcl>[0],
+  name: string,
+  secret: string,
+): AclTokenRequest {
+  const base = { AccessorID: accessorIdOf(secret), SecretID: secret };
+  if (name === MANAGEMENT_TOKEN.name)
+    return {
+      ...base,
+      Description: MANAGEMENT_DESCRIPTION,
+      Policies: [{ Name: GLOBAL_MANAGEMENT }],
+      NodeIdentities: [],
+    };
+  const t = consulAcl(inv).tokens.find((x) => x.secret === name);
+  if (!t) throw new Error(`no Consul token is named ${name}`);
+  return {
+    ...base,
+    Description: t.description,
+    Policies: t.policies.map((Name) => ({ Name })),
+    NodeIdentities: t.nodeIdentities,
+  };
+}
+
+/**
+ * Consul's ACL tokens np keeps: its management token and every token rendered into the hosts' files. Consul takes
+ * the caller's SecretID (and np's AccessorID, derived from it), so a new token is saved before Consul hears of it.
+ */
+export const consulTokens: TokenSystem = {
+  service: "consul",
+  secretBy: "np",
+  tokens: (inv) => consulTokenSecrets(inv),
+  async create(ctx, name, secret) {
+    if (!secret) throw new Error("np chooses a Consul token's SecretID");
+    const request = consulTokenRequest(ctx.inv, name, secret);
+    await onFirstServer(ctx, async (acl) => {
+      if (await acl.token(request.AccessorID)) return;
+      await acl.putToken(request);
+    });
+    return secret;
+  },
+  async remove(ctx, secret) {
+    await onFirstServer(ctx, async (acl) => {
+      // The bootstrap token's AccessorID is Consul's own, not one np derived: found by its SecretID, which
+      // Consul lists to a caller with acl:write (the management token).
+      const listed = (await acl.tokens()).find((t) => t.SecretID === secret)?.AccessorID;
+      const accessor = listed ?? accessorIdOf(secret);
+      if (await acl.token(accessor)) await acl.deleteToken(accessor);
+    });
+  },
+};

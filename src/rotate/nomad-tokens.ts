@@ -1,0 +1,74 @@
+import { NomadAclApi } from "../api/nomad-acl.js";
+import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
+import { NOMAD_MANAGEMENT, nomadAcl, nomadTokenSecrets } from "../components/nomad/index.js";
+import { OperationError } from "../errors.js";
+import type { TokenSystem } from "./types.js";
+
+/** The Name np gives the management tokens it makes (the bootstrap's is Nomad's "Bootstrap Token"). */
+export const NOMAD_MANAGEMENT_NAME = "np: management token";
+
+/** Runs `fn` against the first server whose Nomad answers, as np (its management token now). */
+async function onFirstServer<T>(
+  ctx: RunContext,
+  fn: (acl: NomadAclApi, host: HostRun) => Promise<T>,
+): Promise<T> {
+  let last: unknown = new OperationError("the inventory has no server");
+  for (const h of withRole(ctx, "server")) {
+    try {
+      return await fn(new NomadAclApi(ctx.tunnels.for("nomad", h.conn, h.spec.privateAddress)), h);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+/** The Name np's token `name` carries in Nomad (what a sweep looks for). */
+export function nomadTokenName(inv: Parameters<typeof nomadAcl>[0], name: string): string {
+  if (name === NOMAD_MANAGEMENT.name) return NOMAD_MANAGEMENT_NAME;
+  const t = nomadAcl(inv).tokens.find((x) => x.secret === name);
+  if (!t) throw new Error(`no Nomad token is named ${name}`);
+  return t.name;
+}
+
+/**
+ * Nomad's ACL tokens np keeps: its management token, the app commands' token and np-agent's per client. Nomad
+ * makes every SecretID itself (the caller's is ignored, except the bootstrap's), so np saves each the moment Nomad
+ * answers; a token made but never saved (a run cut in between) is swept by its name at the end.
+ */
+export const nomadTokens: TokenSystem = {
+  service: "nomad",
+  secretBy: "system",
+  tokens: (inv) => nomadTokenSecrets(inv),
+  async create(ctx, name) {
+    const made = await onFirstServer(ctx, async (acl) => {
+      if (name === NOMAD_MANAGEMENT.name) return acl.createManagementToken(NOMAD_MANAGEMENT_NAME);
+      const t = nomadAcl(ctx.inv).tokens.find((x) => x.secret === name);
+      if (!t) throw new Error(`no Nomad token is named ${name}`);
+      return acl.createToken({ Name: t.name, Policies: t.policies });
+    });
+    if (!made.SecretID)
+      throw new OperationError(`Nomad made the new token for ${name} but answered without its SecretID`);
+    return made.SecretID;
+  },
+  async remove(ctx, secret) {
+    await onFirstServer(ctx, async (acl) => {
+      // Found as itself (GET /v1/acl/token/self): Nomad never lists SecretIDs.
+      const old = await acl.self(secret);
+      if (old) await acl.deleteToken(old.AccessorID);
+    });
+  },
+  async sweep(ctx, names, keep) {
+    return onFirstServer(ctx, async (acl) => {
+      const kept = new Set<string>();
+      for (const s of keep) {
+        const t = await acl.self(s);
+        if (t) kept.add(t.AccessorID);
+      }
+      const wanted = new Set(names.map((n) => nomadTokenName(ctx.inv, n)));
+      const stray = (await acl.tokens()).filter((t) => wanted.has(t.Name) && !kept.has(t.AccessorID));
+      for (const t of stray) await acl.deleteToken(t.AccessorID);
+      return stray.length;
+    });
+  },
+};
