@@ -1,3 +1,4 @@
+import type { ConsulApi } from "../api/consul.js";
 import { type AclTokenRequest, ConsulAclApi } from "../api/consul-acl.js";
 import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
 import { accessorIdOf, consulAcl, consulTokenSecrets, MANAGEMENT_TOKEN } from "../components/consul/index.js";
@@ -9,14 +10,14 @@ const GLOBAL_MANAGEMENT = "global-management";
 const MANAGEMENT_DESCRIPTION = "np: management token";
 
 /** Runs `fn` against the first server whose Consul answers, as np (its management token now). */
-export async function onFirstServer<T>(
+async function onFirstServer<T>(
   ctx: RunContext,
-  fn: (acl: ConsulAclApi, host: HostRun) => Promise<T>,
+  fn: (api: ConsulApi, host: HostRun) => Promise<T>,
 ): Promise<T> {
   let last: unknown = new OperationError("the inventory has no server");
   for (const h of withRole(ctx, "server")) {
     try {
-      return await fn(new ConsulAclApi(ctx.tunnels.for("consul", h.conn, h.spec.privateAddress).json), h);
+      return await fn(ctx.tunnels.for("consul", h.conn, h.spec.privateAddress), h);
     } catch (err) {
       last = err;
     }
@@ -48,6 +49,28 @@ export function consulTokenRequest(
   };
 }
 
+/** Makes the token np's `name` with SecretID `secret` (and np's AccessorID for it), unless Consul has it already. */
+export async function createConsulToken(
+  acl: ConsulAclApi,
+  inv: Parameters<typeof consulAcl>[0],
+  name: string,
+  secret: string,
+): Promise<void> {
+  const request = consulTokenRequest(inv, name, secret);
+  if (await acl.token(request.AccessorID)) return;
+  await acl.putToken(request);
+}
+
+/**
+ * Deletes the token whose SecretID is `secret`, through `api` (np's management token); gone already is fine. The
+ * token is found as itself (GET /v1/acl/token/self): Consul 1.8 lists no SecretIDs, and the bootstrap token's
+ * AccessorID is Consul's own, not one np derived.
+ */
+export async function removeConsulToken(api: ConsulApi, secret: string): Promise<void> {
+  const old = await new ConsulAclApi(api.withToken(secret).json).self();
+  if (old) await new ConsulAclApi(api.json).deleteToken(old.AccessorID);
+}
+
 /**
  * Consul's ACL tokens np keeps: its management token and every token rendered into the hosts' files. Consul takes
  * the caller's SecretID (and np's AccessorID, derived from it), so a new token is saved before Consul hears of it.
@@ -58,20 +81,8 @@ export const consulTokens: TokenSystem = {
   tokens: (inv) => consulTokenSecrets(inv),
   async create(ctx, name, secret) {
     if (!secret) throw new Error("np chooses a Consul token's SecretID");
-    const request = consulTokenRequest(ctx.inv, name, secret);
-    await onFirstServer(ctx, async (acl) => {
-      if (await acl.token(request.AccessorID)) return;
-      await acl.putToken(request);
-    });
+    await onFirstServer(ctx, (api) => createConsulToken(new ConsulAclApi(api.json), ctx.inv, name, secret));
     return secret;
   },
-  async remove(ctx, secret) {
-    await onFirstServer(ctx, async (acl) => {
-      // The bootstrap token's AccessorID is Consul's own, not one np derived: found by its SecretID, which
-      // Consul lists to a caller with acl:write (the management token).
-      const listed = (await acl.tokens()).find((t) => t.SecretID === secret)?.AccessorID;
-      const accessor = listed ?? accessorIdOf(secret);
-      if (await acl.token(accessor)) await acl.deleteToken(accessor);
-    });
-  },
+  remove: (ctx, secret) => onFirstServer(ctx, (api) => removeConsulToken(api, secret)),
 };

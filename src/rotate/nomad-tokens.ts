@@ -1,7 +1,8 @@
-import { NomadAclApi } from "../api/nomad-acl.js";
+import { NomadAclApi, type NomadAclToken } from "../api/nomad-acl.js";
 import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
 import { NOMAD_MANAGEMENT, nomadAcl, nomadTokenSecrets } from "../components/nomad/index.js";
 import { OperationError } from "../errors.js";
+import type { Inventory } from "../inventory/index.js";
 import type { TokenSystem } from "./types.js";
 
 /** The Name np gives the management tokens it makes (the bootstrap's is Nomad's "Bootstrap Token"). */
@@ -24,11 +25,49 @@ async function onFirstServer<T>(
 }
 
 /** The Name np's token `name` carries in Nomad (what a sweep looks for). */
-export function nomadTokenName(inv: Parameters<typeof nomadAcl>[0], name: string): string {
+export function nomadTokenName(inv: Inventory, name: string): string {
   if (name === NOMAD_MANAGEMENT.name) return NOMAD_MANAGEMENT_NAME;
   const t = nomadAcl(inv).tokens.find((x) => x.secret === name);
   if (!t) throw new Error(`no Nomad token is named ${name}`);
   return t.name;
+}
+
+/** Makes a new token with the rights of np's token `name` and returns the SecretID Nomad made for it. */
+export async function createNomadToken(acl: NomadAclApi, inv: Inventory, name: string): Promise<string> {
+  let made: NomadAclToken;
+  if (name === NOMAD_MANAGEMENT.name) made = await acl.createManagementToken(NOMAD_MANAGEMENT_NAME);
+  else {
+    const t = nomadAcl(inv).tokens.find((x) => x.secret === name);
+    if (!t) throw new Error(`no Nomad token is named ${name}`);
+    made = await acl.createToken({ Name: t.name, Policies: t.policies });
+  }
+  if (!made.SecretID)
+    throw new OperationError(`Nomad made the new token for ${name} but answered without its SecretID`);
+  return made.SecretID;
+}
+
+/** Deletes the token whose SecretID is `secret`, found as itself (Nomad never lists SecretIDs); gone is fine. */
+export async function removeNomadToken(acl: NomadAclApi, secret: string): Promise<void> {
+  const old = await acl.self(secret);
+  if (old) await acl.deleteToken(old.AccessorID);
+}
+
+/** Deletes the tokens named as np's tokens `names` are, other than those with the SecretIDs `keep`. */
+export async function sweepNomadTokens(
+  acl: NomadAclApi,
+  inv: Inventory,
+  names: readonly string[],
+  keep: readonly string[],
+): Promise<number> {
+  const kept = new Set<string>();
+  for (const s of keep) {
+    const t = await acl.self(s);
+    if (t) kept.add(t.AccessorID);
+  }
+  const wanted = new Set(names.map((n) => nomadTokenName(inv, n)));
+  const stray = (await acl.tokens()).filter((t) => wanted.has(t.Name) && !kept.has(t.AccessorID));
+  for (const t of stray) await acl.deleteToken(t.AccessorID);
+  return stray.length;
 }
 
 /**
@@ -40,35 +79,7 @@ export const nomadTokens: TokenSystem = {
   service: "nomad",
   secretBy: "system",
   tokens: (inv) => nomadTokenSecrets(inv),
-  async create(ctx, name) {
-    const made = await onFirstServer(ctx, async (acl) => {
-      if (name === NOMAD_MANAGEMENT.name) return acl.createManagementToken(NOMAD_MANAGEMENT_NAME);
-      const t = nomadAcl(ctx.inv).tokens.find((x) => x.secret === name);
-      if (!t) throw new Error(`no Nomad token is named ${name}`);
-      return acl.createToken({ Name: t.name, Policies: t.policies });
-    });
-    if (!made.SecretID)
-      throw new OperationError(`Nomad made the new token for ${name} but answered without its SecretID`);
-    return made.SecretID;
-  },
-  async remove(ctx, secret) {
-    await onFirstServer(ctx, async (acl) => {
-      // Found as itself (GET /v1/acl/token/self): Nomad never lists SecretIDs.
-      const old = await acl.self(secret);
-      if (old) await acl.deleteToken(old.AccessorID);
-    });
-  },
-  async sweep(ctx, names, keep) {
-    return onFirstServer(ctx, async (acl) => {
-      const kept = new Set<string>();
-      for (const s of keep) {
-        const t = await acl.self(s);
-        if (t) kept.add(t.AccessorID);
-      }
-      const wanted = new Set(names.map((n) => nomadTokenName(ctx.inv, n)));
-      const stray = (await acl.tokens()).filter((t) => wanted.has(t.Name) && !kept.has(t.AccessorID));
-      for (const t of stray) await acl.deleteToken(t.AccessorID);
-      return stray.length;
-    });
-  },
+  create: (ctx, name) => onFirstServer(ctx, (acl) => createNomadToken(acl, ctx.inv, name)),
+  remove: (ctx, secret) => onFirstServer(ctx, (acl) => removeNomadToken(acl, secret)),
+  sweep: (ctx, names, keep) => onFirstServer(ctx, (acl) => sweepNomadTokens(acl, ctx.inv, names, keep)),
 };
