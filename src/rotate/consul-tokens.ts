@@ -1,36 +1,21 @@
 import type { ConsulApi } from "../api/consul.js";
 import { type AclTokenRequest, ConsulAclApi } from "../api/consul-acl.js";
-import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
+import type { RunContext } from "../cluster/context.js";
 import { accessorIdOf, consulAcl, consulTokenSecrets, MANAGEMENT_TOKEN } from "../components/consul/index.js";
-import { OperationError } from "../errors.js";
+import type { Inventory } from "../inventory/index.js";
+import { onFirstServer } from "./first-server.js";
 import type { TokenSystem } from "./types.js";
 
 /** Consul's built-in policy of the management token (ID 00000000-0000-0000-0000-000000000001). */
 const GLOBAL_MANAGEMENT = "global-management";
 const MANAGEMENT_DESCRIPTION = "np: management token";
 
-/** Runs `fn` against the first server whose Consul answers, as np (its management token now). */
-async function onFirstServer<T>(
-  ctx: RunContext,
-  fn: (api: ConsulApi, host: HostRun) => Promise<T>,
-): Promise<T> {
-  let last: unknown = new OperationError("the inventory has no server");
-  for (const h of withRole(ctx, "server")) {
-    try {
-      return await fn(ctx.tunnels.for("consul", h.conn, h.spec.privateAddress), h);
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw last;
-}
+/** Consul's API on the first server that answers, as np (its management token now). */
+const onConsul = <T>(ctx: RunContext, fn: (api: ConsulApi) => Promise<T>) =>
+  onFirstServer(ctx, (h) => fn(ctx.tunnels.for("consul", h.conn, h.spec.privateAddress)));
 
 /** The token np asks Consul for, for one of its token names: the same rights under a new SecretID. */
-export function consulTokenRequest(
-  inv: Parameters<typeof consulAcl>[0],
-  name: string,
-  secret: string,
-): AclTokenRequest {
+export function consulTokenRequest(inv: Inventory, name: string, secret: string): AclTokenRequest {
   const base = { AccessorID: accessorIdOf(secret), SecretID: secret };
   if (name === MANAGEMENT_TOKEN.name)
     return {
@@ -52,7 +37,7 @@ export function consulTokenRequest(
 /** Makes the token np's `name` with SecretID `secret` (and np's AccessorID for it), unless Consul has it already. */
 export async function createConsulToken(
   acl: ConsulAclApi,
-  inv: Parameters<typeof consulAcl>[0],
+  inv: Inventory,
   name: string,
   secret: string,
 ): Promise<void> {
@@ -81,8 +66,8 @@ export const consulTokens: TokenSystem = {
   tokens: (inv) => consulTokenSecrets(inv),
   async create(ctx, name, secret) {
     if (!secret) throw new Error("np chooses a Consul token's SecretID");
-    await onFirstServer(ctx, (api) => createConsulToken(new ConsulAclApi(api.json), ctx.inv, name, secret));
+    await onConsul(ctx, (api) => createConsulToken(new ConsulAclApi(api.json), ctx.inv, name, secret));
     return secret;
   },
-  remove: (ctx, secret) => onFirstServer(ctx, (api) => removeConsulToken(api, secret)),
+  remove: (ctx, secret) => onConsul(ctx, (api) => removeConsulToken(api, secret)),
 };

@@ -1,28 +1,17 @@
 import { NomadAclApi, type NomadAclToken } from "../api/nomad-acl.js";
-import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
+import type { RunContext } from "../cluster/context.js";
 import { NOMAD_MANAGEMENT, nomadAcl, nomadTokenSecrets } from "../components/nomad/index.js";
 import { OperationError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
+import { onFirstServer } from "./first-server.js";
 import type { TokenSystem } from "./types.js";
 
 /** The Name np gives the management tokens it makes (the bootstrap's is Nomad's "Bootstrap Token"). */
 export const NOMAD_MANAGEMENT_NAME = "np: management token";
 
-/** Runs `fn` against the first server whose Nomad answers, as np (its management token now). */
-async function onFirstServer<T>(
-  ctx: RunContext,
-  fn: (acl: NomadAclApi, host: HostRun) => Promise<T>,
-): Promise<T> {
-  let last: unknown = new OperationError("the inventory has no server");
-  for (const h of withRole(ctx, "server")) {
-    try {
-      return await fn(new NomadAclApi(ctx.tunnels.for("nomad", h.conn, h.spec.privateAddress)), h);
-    } catch (err) {
-      last = err;
-    }
-  }
-  throw last;
-}
+/** Nomad's ACL API on the first server that answers, as np (its management token now). */
+const onNomad = <T>(ctx: RunContext, fn: (acl: NomadAclApi) => Promise<T>) =>
+  onFirstServer(ctx, (h) => fn(new NomadAclApi(ctx.tunnels.for("nomad", h.conn, h.spec.privateAddress))));
 
 /** The Name np's token `name` carries in Nomad (what a sweep looks for). */
 export function nomadTokenName(inv: Inventory, name: string): string {
@@ -79,7 +68,7 @@ export const nomadTokens: TokenSystem = {
   service: "nomad",
   secretBy: "system",
   tokens: (inv) => nomadTokenSecrets(inv),
-  create: (ctx, name) => onFirstServer(ctx, (acl) => createNomadToken(acl, ctx.inv, name)),
-  remove: (ctx, secret) => onFirstServer(ctx, (acl) => removeNomadToken(acl, secret)),
-  sweep: (ctx, names, keep) => onFirstServer(ctx, (acl) => sweepNomadTokens(acl, ctx.inv, names, keep)),
+  create: (ctx, name) => onNomad(ctx, (acl) => createNomadToken(acl, ctx.inv, name)),
+  remove: (ctx, secret) => onNomad(ctx, (acl) => removeNomadToken(acl, secret)),
+  sweep: (ctx, names, keep) => onNomad(ctx, (acl) => sweepNomadTokens(acl, ctx.inv, names, keep)),
 };

@@ -1,6 +1,6 @@
+import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,8 +8,9 @@ import { stringify } from "yaml";
 import { consulServerProfile, issueLeaf } from "../../src/pki/index.js";
 import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
-import { runNp, runNpAsync } from "../helpers/run-np.js";
+import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
@@ -285,6 +286,9 @@ describe.skipIf(skipReason !== null)(
       );
     const statusOf = (name: string, token: string) =>
       name.startsWith("nomad-") ? nomadStatus(token) : consulStatus(token);
+    /** The token files of a rotation under way in .np/secrets. */
+    const underWay = () =>
+      ["rotating", "retiring"].flatMap((d) => (existsSync(secretFile(d)) ? readdirSync(secretFile(d)) : []));
 
     it("np rotate tokens: new tokens everywhere, every old one refused by the cluster, every member alive", async () => {
       const old = new Map(TOKENS.map((t) => [t, secret(t)]));
@@ -307,8 +311,7 @@ describe.skipIf(skipReason !== null)(
         );
       }
       // Nothing of the rotation is left under way in .np/secrets.
-      for (const d of ["rotating", "retiring"])
-        expect(existsSync(secretFile(d)) ? readdirSync(secretFile(d)) : [], d).toEqual([]);
+      expect(underWay()).toEqual([]);
       // Per host, what it was given; np's own tokens are on no host.
       expect(r.stdout).toMatch(
         /^node4: holds its new tokens: .*consul-agent-node4.*consul-traefik.*nomad-np-agent-node4/m,
@@ -330,22 +333,53 @@ describe.skipIf(skipReason !== null)(
       await healthyStatus();
     });
 
-    /** GET through the edge (node4's Traefik on :80) with the app's host name, as a visitor would. */
-    const visit = (p = "/") =>
-      new Promise<{ status: number; body: string }>((resolve) => {
-        const req = http.get(
-          { host: addr("node4"), port: 80, path: p, headers: { host: HOST }, timeout: 3000 },
-          (res) => {
-            let body = "";
-            res.on("data", (c: Buffer) => {
-              body += c.toString();
-            });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on("error", (e) => resolve({ status: 0, body: e.message }));
-        req.on("timeout", () => req.destroy(new Error("timeout")));
+    /** Starts `np rotate tokens` and kills it (SIGKILL: a cut, no clean-up) as soon as its output mentions `trigger`. */
+    const cutRotation = (trigger: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [npBin, "rotate", "tokens", "-i", invFile], {
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes(trigger)) child.kill("SIGKILL");
+        });
+        child.stderr.on("data", (c: Buffer) => {
+          out += c.toString();
+        });
+        child.on("exit", (code) => resolve({ code, out }));
       });
+
+    it("np rotate tokens cut (SIGKILL) after the switch: both tokens work meanwhile; the next run goes on and finishes", async () => {
+      const old = new Map(TOKENS.map((t) => [t, secret(t)]));
+      const cut = await cutRotation("/etc/nomad.d/nomad.hcl");
+      expect(cut.code, cut.out).toBeNull();
+      // Cut after the switch: .np/secrets holds the new tokens and keeps the old ones; the cluster accepts both.
+      expect(underWay().length, cut.out).toBeGreaterThan(0);
+      for (const t of TOKENS) {
+        expect(secret(t), t).not.toBe(old.get(t));
+        expect(statusOf(t, old.get(t) as string), `old ${t}`).toBe("200");
+        expect(statusOf(t, secret(t)), `new ${t}`).toBe("200");
+      }
+      // The next run goes on (a Nomad server the cut left restarting may first need a moment to rejoin).
+      let r = await np(["rotate", "tokens"]);
+      for (let i = 0; i < 10 && r.code !== 0 && /not rotating/.test(r.stderr); i++) {
+        await wait(5000);
+        r = await np(["rotate", "tokens"]);
+      }
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/a tokens rotation is under way: going on from where it stopped/);
+      expect(underWay()).toEqual([]);
+      for (const t of TOKENS) {
+        expect(statusOf(t, old.get(t) as string), `old ${t}`).toBe("403");
+        expect(statusOf(t, secret(t)), `new ${t}`).toBe("200");
+      }
+      await expect.poll(() => aliveMembers("node4"), { timeout: 60_000, interval: 2000 }).toBe(4);
+      await healthyStatus();
+    });
+
+    /** GET through the edge (node4's Traefik on :80) with the app's host name, as a visitor would. */
+    const visit = (p = "/") => visitEdge(addr("node4"), HOST, p);
 
     it("after the token rotation: np nodes reads fresh agents, np deploy works and Traefik routes the app", async () => {
       // np-agent reports into Consul KV with its new Consul token, and reads node4's allocations with its Nomad one.
