@@ -7,7 +7,7 @@ import type { SecretSpec, SecretValues } from "../secrets/index.js";
 import { convergePass, withValues } from "./pass.js";
 import type { RotationReport } from "./report.js";
 import { RotationStore } from "./store.js";
-import { planTokens, type TokenFiles } from "./token-plan.js";
+import { planTokens, type TokenFiles, type TokenStep } from "./token-plan.js";
 import type { TokenSystem } from "./types.js";
 
 interface Entry {
@@ -38,6 +38,75 @@ async function filesOf(store: RotationStore, name: string): Promise<TokenFiles> 
   return { current, next, retiring };
 }
 
+/** What the steps of one token rotation share: the run, .np/secrets, the report, the server its steps go through. */
+interface Step {
+  ctx: RunContext;
+  store: RotationStore;
+  report: RotationReport;
+  via: string;
+}
+
+/**
+ * Makes the new tokens owed beside the old ones, each saved before anything uses it: np's own SecretIDs all
+ * before the first is made, the system's the moment it answers.
+ */
+async function makeNewTokens(s: Step, owed: readonly Entry[], plan: ReadonlyMap<string, TokenStep>) {
+  for (const e of owed)
+    if (e.system.secretBy === "np" && plan.get(e.spec.name) === "new")
+      await s.store.saveNext(e.spec.name, e.spec.generate?.() ?? randomUUID());
+  for (const e of owed) {
+    const name = e.spec.name;
+    let next = await s.store.next(name);
+    if (e.system.secretBy === "np") await e.system.create(s.ctx, name, next);
+    else if (next === undefined) {
+      next = await e.system.create(s.ctx, name);
+      await s.store.saveNext(name, next);
+    }
+    s.report.cluster(s.via, `${e.system.service} token ${name}: made the new one beside the old`);
+  }
+}
+
+/** Says which host holds which new token, and which are np's own (on no host). */
+function reportHolders(s: Step, before: ReadonlyMap<string, string>): void {
+  const secrets = s.ctx.secrets;
+  if (!secrets) return;
+  const held = new Set<string>();
+  for (const h of s.ctx.hosts) {
+    const names = tokensHeldBy(s.ctx.inv, h.spec, secrets, before);
+    for (const n of names) held.add(n);
+    if (names.length > 0) s.report.host(h.spec.name, `holds its new tokens: ${names.join(", ")}`);
+  }
+  const own = [...before.keys()].filter((n) => !held.has(n));
+  if (own.length > 0) s.report.cluster(s.via, `np's own new tokens, in .np/secrets only: ${own.join(", ")}`);
+}
+
+/** Deletes the old tokens (each forgotten once gone), then any token a cut run made but never saved. */
+async function deleteOldTokens(
+  s: Step,
+  entries: readonly Entry[],
+  systems: readonly TokenSystem[],
+  before: ReadonlyMap<string, string>,
+): Promise<void> {
+  for (const e of entries) {
+    const old = before.get(e.spec.name);
+    if (old === undefined) continue;
+    await e.system.remove(s.ctx, old);
+    await s.store.forget(e.spec.name);
+    s.report.cluster(s.via, `${e.system.service} token ${e.spec.name}: deleted the old one`);
+  }
+  for (const system of systems) {
+    if (!system.sweep) continue;
+    const names = entries.filter((e) => e.system === system).map((e) => e.spec.name);
+    const keep = (await Promise.all(names.map((n) => s.store.current(n)))).filter((v) => v !== undefined);
+    const swept = await system.sweep(s.ctx, names, keep);
+    if (swept > 0)
+      s.report.cluster(
+        s.via,
+        `${system.service}: deleted ${swept} token(s) an interrupted run made but never saved`,
+      );
+  }
+}
+
 /**
  * Gives every token np keeps in Consul and Nomad a new SecretID, so nothing is ever denied on the way:
  * 1. each new token is made beside the old one with the same rights, and saved in .np/secrets/rotating/ first
@@ -54,28 +123,15 @@ export async function rotateTokens(
   report: RotationReport,
 ): Promise<void> {
   const store = new RotationStore(path.join(ctx.inv.dir, ".np"));
+  const step: Step = { ctx, store, report, via: withRole(ctx, "server")[0]?.spec.name ?? "cluster" };
   const entries: Entry[] = systems.flatMap((system) =>
     system.tokens(ctx.inv).map((spec) => ({ system, spec })),
   );
   const files = new Map<string, TokenFiles>();
   for (const e of entries) files.set(e.spec.name, await filesOf(store, e.spec.name));
   const plan = planTokens(files);
-  const via = withRole(ctx, "server")[0]?.spec.name ?? "cluster";
   const owed = entries.filter((e) => ["new", "made"].includes(plan.get(e.spec.name) ?? "skip"));
-  // np's own SecretIDs are all saved before the first token is made.
-  for (const e of owed)
-    if (e.system.secretBy === "np" && plan.get(e.spec.name) === "new")
-      await store.saveNext(e.spec.name, e.spec.generate?.() ?? randomUUID());
-  for (const e of owed) {
-    const name = e.spec.name;
-    let next = await store.next(name);
-    if (e.system.secretBy === "np") await e.system.create(ctx, name, next);
-    else if (next === undefined) {
-      next = await e.system.create(ctx, name);
-      await store.saveNext(name, next);
-    }
-    report.cluster(via, `${e.system.service} token ${name}: made the new one beside the old`);
-  }
+  await makeNewTokens(step, owed, plan);
   for (const e of owed) {
     const next = await store.next(e.spec.name);
     if (next !== undefined) await store.promote(e.spec, next);
@@ -87,32 +143,6 @@ export async function rotateTokens(
   }
   // Every holder gets its new token (and np uses its new management tokens) before any old one goes.
   await convergePass(ctx, { before, effect: "reload" });
-  const secrets = ctx.secrets;
-  const held = new Set<string>();
-  if (secrets)
-    for (const h of ctx.hosts) {
-      const names = tokensHeldBy(ctx.inv, h.spec, secrets, before);
-      for (const n of names) held.add(n);
-      if (names.length > 0) report.host(h.spec.name, `holds its new tokens: ${names.join(", ")}`);
-    }
-  const own = [...before.keys()].filter((n) => !held.has(n));
-  if (own.length > 0) report.cluster(via, `np's own new tokens, in .np/secrets only: ${own.join(", ")}`);
-  for (const e of entries) {
-    const old = before.get(e.spec.name);
-    if (old === undefined) continue;
-    await e.system.remove(ctx, old);
-    await store.forget(e.spec.name);
-    report.cluster(via, `${e.system.service} token ${e.spec.name}: deleted the old one`);
-  }
-  for (const system of systems) {
-    if (!system.sweep) continue;
-    const names = entries.filter((e) => e.system === system).map((e) => e.spec.name);
-    const keep = (await Promise.all(names.map((n) => store.current(n)))).filter((s) => s !== undefined);
-    const swept = await system.sweep(ctx, names, keep);
-    if (swept > 0)
-      report.cluster(
-        via,
-        `${system.service}: deleted ${swept} token(s) an interrupted run made but never saved`,
-      );
-  }
+  reportHolders(step, before);
+  await deleteOldTokens(step, entries, systems, before);
 }
