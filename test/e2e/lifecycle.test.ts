@@ -62,7 +62,7 @@ const TOKENS = [
 ];
 
 describe.skipIf(skipReason !== null)(
-  "certificate and gossip key lifecycle: expiry warned, leaves renewed by a reload, the gossip key rotated live",
+  "certificate, gossip key and token lifecycle: expiry warned, leaves renewed by a reload, the gossip key and the ACL tokens rotated live",
   { timeout: 600_000 },
   () => {
     let sbx: TestSandbox;
