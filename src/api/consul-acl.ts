@@ -41,6 +41,19 @@ export class AclAlreadyBootstrapped extends OperationError {
 export const isAclLegacyMode = (err: unknown) =>
   err instanceof ApiError && err.status === 500 && /legacy mode/i.test(err.body);
 
+/** Consul's answer for a token it does not know (acl.ErrNotFound, sent as a 403 `ACL not found`). */
+export const isAclNotFound = (err: unknown) =>
+  err instanceof ApiError && err.status === 403 && /ACL not found/.test(err.body);
+
+async function orNotFound<T>(request: Promise<{ body: T }>): Promise<T | null> {
+  try {
+    return (await request).body;
+  } catch (err) {
+    if (isAclNotFound(err)) return null;
+    throw err;
+  }
+}
+
 /** The ACL endpoints of Consul (https://developer.hashicorp.com/consul/api-docs/acl), as np uses them. */
 export class ConsulAclApi {
   constructor(private readonly api: JsonApi) {}
@@ -95,6 +108,21 @@ export class ConsulAclApi {
 
   async tokens(): Promise<AclToken[]> {
     return (await this.api.get<AclToken[]>("/v1/acl/tokens")).body;
+  }
+
+  /** The token this API's requests carry (GET /v1/acl/token/self), or null when Consul knows no such token. */
+  async self(): Promise<AclToken | null> {
+    return orNotFound(this.api.get<AclToken>("/v1/acl/token/self"));
+  }
+
+  /** The token with this AccessorID, or null when there is none (Consul answers 403 `ACL not found`). */
+  async token(accessorId: string): Promise<AclToken | null> {
+    return orNotFound(this.api.get<AclToken>(`/v1/acl/token/${encodeURIComponent(accessorId)}`));
+  }
+
+  /** Deletes the token with this AccessorID; one that is gone already is fine. */
+  async deleteToken(accessorId: string): Promise<void> {
+    await orNotFound(this.api.send("DELETE", `/v1/acl/token/${encodeURIComponent(accessorId)}`));
   }
 
   /** Creates the token with np's AccessorID and SecretID, or (`update`) changes the existing one. */

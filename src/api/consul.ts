@@ -48,8 +48,17 @@ export const consulTokenHeaders = (token: ConsulTokenSource) => (): Record<strin
 
 /** The Consul HTTP API calls np makes (https://developer.hashicorp.com/consul/api-docs). */
 export class ConsulApi extends RaftApi<ConsulRaftServer> {
-  constructor(origin: string, dispatcher: Dispatcher, token: ConsulTokenSource = () => undefined) {
+  constructor(
+    readonly origin: string,
+    private readonly dispatcher: Dispatcher,
+    token: ConsulTokenSource = () => undefined,
+  ) {
     super(new JsonApi("Consul", origin, dispatcher, consulTokenHeaders(token)));
+  }
+
+  /** The same API (origin, connection) as another token: np looks a token up as itself (token/self). */
+  withToken(token: string): ConsulApi {
+    return new ConsulApi(this.origin, this.dispatcher, () => token);
   }
 
   /** The same API (origin, connection) with the ACL endpoints np's bootstrap and token phases call. */

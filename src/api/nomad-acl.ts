@@ -79,6 +79,32 @@ export class NomadAclApi {
     return (await this.nomad.json.send<NomadAclToken>("POST", "/v1/acl/token", body)).body;
   }
 
+  /** Creates a management token (no policies: structs.ACLToken.Validate refuses them), global like the bootstrap's. */
+  async createManagementToken(name: string): Promise<NomadAclToken> {
+    const body = { Name: name, Type: "management", Global: true };
+    return (await this.nomad.json.send<NomadAclToken>("POST", "/v1/acl/token", body)).body;
+  }
+
+  /** Every token, without SecretIDs (GET /v1/acl/tokens: ACLTokenListStub; management only). */
+  async tokens(): Promise<NomadAclToken[]> {
+    return (await this.nomad.json.get<NomadAclToken[]>("/v1/acl/tokens")).body;
+  }
+
+  /**
+   * Deletes the token with this AccessorID. One that is gone already is fine: Nomad answers 400
+   * `Cannot delete nonexistent tokens: <accessor>` (nomad/acl_endpoint.go DeleteTokens).
+   */
+  async deleteToken(accessor: string): Promise<void> {
+    const r = await this.nomad.json.send<string>(
+      "DELETE",
+      `/v1/acl/token/${encodeURIComponent(accessor)}`,
+      undefined,
+      [400],
+    );
+    if (r.status === 400 && !/Cannot delete nonexistent tokens/.test(String(r.body)))
+      throw new ApiError("Nomad", 400, `/v1/acl/token/${accessor}`, String(r.body));
+  }
+
   /** Gives an existing token np's name and policies again (Nomad keeps its SecretID). */
   async updateToken(
     accessor: string,

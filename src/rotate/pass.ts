@@ -9,14 +9,21 @@ import { desiredHost } from "../components/index.js";
 import { sha256 } from "../remote/upload.js";
 import type { DesiredFile } from "../render/index.js";
 import { Secret, type SecretValues } from "../secrets/index.js";
+import { TOKEN_RELOADING_UNITS } from "./registry.js";
 
 /**
- * The secrets the hosts still hold from before the rotation (by name), which the running services have replaced
- * already without reading a file (a gossip key their keyrings hold): a file that differs only by those is written
- * for agents that start later (a node added joins with it), and nothing restarts or reloads for it.
+ * How a file that differs from its host only by the rotated secrets takes effect:
+ * - `none`: the services already use the new value without reading the file (a gossip key their keyrings hold);
+ *   the file is written for agents that start later (a node added joins with it), nothing restarts or reloads;
+ * - `reload`: units that re-read tokens on SIGHUP (Consul) are reloaded instead of restarted; the others
+ *   (Traefik, np-agent, Nomad) restart as their policies say.
  */
+export type SecretEffect = "none" | "reload";
+
+/** The secrets the hosts still hold from before the rotation (by name), and what a change of only those needs. */
 export interface PassOptions {
   before?: ReadonlyMap<string, string>;
+  effect?: SecretEffect;
 }
 
 /** The run's secrets with some values replaced: what the hosts' files held before a rotation. */
@@ -38,6 +45,17 @@ const holdsOld = (host: HostRun, file: DesiredFile, before: DesiredFile | undefi
 /** The file written without restarting or reloading anything: the services use its new value already. */
 export const withoutEffect = (file: DesiredFile): DesiredFile => ({ ...file, restarts: [], reloads: [] });
 
+/** The file with the lighter effect its change needs when only rotated secrets changed. */
+export function lighten(file: DesiredFile, effect: SecretEffect): DesiredFile {
+  if (effect === "none") return withoutEffect(file);
+  const reload = file.restarts.filter((u) => TOKEN_RELOADING_UNITS.has(u));
+  return {
+    ...file,
+    restarts: file.restarts.filter((u) => !TOKEN_RELOADING_UNITS.has(u)),
+    reloads: [...new Set([...(file.reloads ?? []), ...reload])],
+  };
+}
+
 /** np's tunnels again, trusting the CA bundle and presenting the certificate and tokens .np/secrets holds now. */
 function renewTunnels(ctx: RunContext, secrets: SecretValues): void {
   const old = ctx.tunnels;
@@ -49,7 +67,7 @@ function renewTunnels(ctx: RunContext, secrets: SecretValues): void {
 /**
  * One convergence of every host to the secrets now in .np/secrets (loaded again: a rotation changed them), with
  * np up's own phases: files written where they differ, then units reloaded or restarted by their policies
- * (servers one at a time behind their health gates). Files only `before` secrets changed have no effect.
+ * (servers one at a time behind their health gates). Files only `before` secrets changed get `effect` (none).
  */
 export async function convergePass(ctx: RunContext, opts: PassOptions = {}): Promise<void> {
   const { secrets, issued } = await loadClusterSecrets(ctx.inv);
@@ -61,7 +79,9 @@ export async function convergePass(ctx: RunContext, opts: PassOptions = {}): Pro
     const desired = desiredHost(ctx.inv, host.spec, secrets);
     if (old) {
       const before = desiredHost(ctx.inv, host.spec, old).files;
-      desired.files = desired.files.map((f, i) => (holdsOld(host, f, before[i]) ? withoutEffect(f) : f));
+      desired.files = desired.files.map((f, i) =>
+        holdsOld(host, f, before[i]) ? lighten(f, opts.effect ?? "none") : f,
+      );
     }
     host.desired = desired;
   }

@@ -5,6 +5,8 @@ import { nomadCertificateSites, npAgentCertificateSites } from "../components/no
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { CertificateSite } from "../pki/sites.js";
 import type { SecretSpec } from "../secrets/index.js";
+import { consulTokens } from "./consul-tokens.js";
+import { nomadTokens } from "./nomad-tokens.js";
 import type { ComponentCredentials } from "./types.js";
 
 const secretOf = (c: Component, name: string): SecretSpec => {
@@ -14,18 +16,25 @@ const secretOf = (c: Component, name: string): SecretSpec => {
 };
 
 /**
- * Every component's credentials, as data: the certificates np installs for it and its gossip key.
+ * Every component's credentials, as data: the certificates np installs for it, its gossip key, its ACL tokens,
+ * and whether its unit takes new tokens on a reload.
  */
 export const CREDENTIALS: readonly ComponentCredentials[] = [
   {
     component: "consul",
     certificates: consulCertificateSites,
     gossip: { secret: secretOf(consul, "consul-gossip"), keyring: "consul" },
+    tokens: consulTokens,
+    // agent.go ReloadConfig: loadTokens (acl.tokens) and the service definitions are read again on SIGHUP.
+    reloadsTokens: true,
   },
   {
     component: "nomad",
     certificates: nomadCertificateSites,
     // Its gossip key (nomad-gossip) is not rotated yet: the Nomad double has no keyring API to prove it against.
+    tokens: nomadTokens,
+    // Nomad's reload applies TLS and log settings only (command/agent/agent.go Reload): its Consul token needs a restart.
+    reloadsTokens: false,
   },
   { component: "np-agent", certificates: npAgentCertificateSites },
 ];
@@ -41,3 +50,8 @@ export function certificateSitesOf(
     .flatMap((c) => c.certificates(inv, host))
     .filter((s) => !seen.has(s.path) && seen.add(s.path) !== undefined);
 }
+
+/** Units that take new tokens from their files on a reload instead of a restart. */
+export const TOKEN_RELOADING_UNITS: ReadonlySet<string> = new Set(
+  CREDENTIALS.filter((c) => c.reloadsTokens).map((c) => c.component),
+);

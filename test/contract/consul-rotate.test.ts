@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
+import { randomUUID, X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,14 +10,15 @@ import { consulKeyring, onlyKeyEverywhere } from "../../src/api/keyring.js";
 import { loadClusterSecrets } from "../../src/cluster/cluster-secrets.js";
 import { aclActions, readAcl } from "../../src/cluster/consul-acl.js";
 import { bootstrapAcl } from "../../src/cluster/consul-bootstrap.js";
-import { consulAcl, MANAGEMENT_TOKEN } from "../../src/components/consul/index.js";
+import { CONSUL_TOKEN, consulAcl, MANAGEMENT_TOKEN } from "../../src/components/consul/index.js";
 import { dropTrustedCa, enterCaRotationStage, nextCa, promoteNextCa } from "../../src/pki/ca-rotation.js";
 import { derOf } from "../../src/pki/expiry.js";
 import { PkiStore } from "../../src/pki/store.js";
+import { createConsulToken, removeConsulToken } from "../../src/rotate/consul-tokens.js";
 import { RotationStore } from "../../src/rotate/store.js";
 import { generateGossipKey, SecretStore, type SecretValues } from "../../src/secrets/index.js";
 import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
-import { httpsApi, LoopbackConsul, tlsDispatcher, until } from "../helpers/consul-tls-cluster.js";
+import { call, httpsApi, LoopbackConsul, tlsDispatcher, until } from "../helpers/consul-tls-cluster.js";
 import { host, inventory } from "../unit/render-fixtures.js";
 
 // Loopback addresses of this file's agents (consul-tls-acl.test.ts uses .61-.64).
@@ -75,7 +76,7 @@ async function healthy(): Promise<void> {
 }
 
 describe.skipIf(consulMissing())(
-  "rotating a real Consul 1.8.7's secrets live (TLS certificates, the CA, the gossip key)",
+  "rotating a real Consul 1.8.7's secrets live (TLS certificates, the CA, the gossip key, the ACL tokens)",
   () => {
     beforeAll(async () => {
       secrets = (await loadClusterSecrets(inv)).secrets;
@@ -143,6 +144,80 @@ describe.skipIf(consulMissing())(
       cluster.start(S[1] as (typeof S)[number]);
       await healthy();
     }, 180_000);
+
+    it("tokens: made beside the old ones, taken by the agent on a reload, then the old ones (the bootstrap token too) deleted", async () => {
+      const names = [
+        MANAGEMENT_TOKEN.name,
+        CONSUL_TOKEN.agent("c1"),
+        CONSUL_TOKEN.traefikService,
+        CONSUL_TOKEN.openobserveService,
+      ];
+      const old = new Map(
+        names.map((n) => [n, n === MANAGEMENT_TOKEN.name ? management : secrets.get(n).reveal()]),
+      );
+      const next = new Map(names.map((n) => [n, randomUUID()]));
+      const self = (token: string) => new ConsulAclApi(api(() => token).json).self();
+      const rights = (t: Awaited<ReturnType<typeof self>>) => ({
+        policies: (t?.Policies ?? []).map((p) => p.Name),
+        nodes: t?.NodeIdentities ?? [],
+      });
+      const acl = new ConsulAclApi(api().json);
+      for (const n of names) {
+        await createConsulToken(acl, inv, n, next.get(n) as string);
+        await createConsulToken(acl, inv, n, next.get(n) as string); // a resumed run: made once
+      }
+      // Both work side by side, with the same rights (np's own: Consul's global-management).
+      for (const n of names) {
+        const [was, now] = [await self(old.get(n) as string), await self(next.get(n) as string)];
+        expect(was, n).not.toBeNull();
+        expect(rights(now), n).toEqual(rights(was));
+      }
+      expect(rights(await self(next.get(MANAGEMENT_TOKEN.name) as string)).policies).toEqual([
+        "global-management",
+      ]);
+      const pid = cluster.procs.get("c1")?.pid;
+      const store = new RotationStore(stateDir);
+      for (const n of names)
+        await store.promote({ name: n, valid: () => true, describe: "" }, next.get(n) as string);
+      management = next.get(MANAGEMENT_TOKEN.name) as string;
+      await renderAndReload([C]);
+      // Deleted through the new management token; the bootstrap token (Consul's own AccessorID) goes too.
+      const asNew = new ConsulAclApi(api().json);
+      for (const n of names) {
+        await removeConsulToken(api(), old.get(n) as string);
+        await removeConsulToken(api(), old.get(n) as string); // gone already: fine
+        expect(await self(old.get(n) as string), n).toBeNull();
+      }
+      const left = await asNew.tokens();
+      for (const n of names)
+        expect(
+          left.some((t) => t.SecretID === old.get(n)),
+          n,
+        ).toBe(false);
+      // c1 syncs with its new tokens only: its node and its services, removed from the catalog, come back by
+      // anti-entropy (the node with the agent token, the services with theirs, all read again on the reload).
+      const deregistered = await call(s1, "PUT", "/v1/catalog/deregister", management, {
+        Datacenter: "dc1",
+        Node: "c1",
+      });
+      expect(deregistered.status).toBe(200);
+      await until(
+        "c1 and its services back in the catalog",
+        async () => {
+          const list = async (p: string) =>
+            JSON.parse((await call(s1, "GET", p, management)).text) as { Node: string }[];
+          const [nodes, traefik, oo] = await Promise.all([
+            list("/v1/catalog/nodes"),
+            list("/v1/catalog/service/traefik"),
+            list("/v1/catalog/service/openobserve"),
+          ]);
+          return nodes.some((x) => x.Node === "c1") && traefik.length > 0 && oo.length > 0 ? true : undefined;
+        },
+        200_000,
+      );
+      expect(cluster.procs.get("c1")?.pid).toBe(pid);
+      await healthy();
+    }, 300_000);
 
     it("a renewed server certificate is served after SIGHUP, without a restart", async () => {
       const pki = new PkiStore(stateDir);

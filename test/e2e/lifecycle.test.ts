@@ -1,12 +1,16 @@
+import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulServerProfile, issueLeaf } from "../../src/pki/index.js";
+import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { runNp, runNpAsync } from "../helpers/run-np.js";
+import { visitEdge } from "../helpers/edge-visit.js";
+import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
+import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
 import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
 import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
@@ -27,9 +31,38 @@ const UNITS: Record<string, string[]> = {
 const NODES = Object.keys(UNITS);
 const TLS = { cert: "/etc/consul.d/tls/server.pem", key: "/etc/consul.d/tls/server-key.pem" };
 const wait = (ms: number) => new Promise((res) => setTimeout(res, ms));
+const HOST = "hello.rot.test";
+
+/** A tiny app (the contract tests' /health app) on node4, the only client, routed by node4's Traefik. */
+const APP_YAML = `name: hello
+command: /usr/local/lib/np/node
+args: ["-e", ${JSON.stringify(APP_SCRIPT)}]
+count: 1
+cpu: 50
+memory: 64
+env:
+  VERSION: v1
+health_check: { path: /health, interval: 1s, timeout: 1s }
+domains: [${HOST}]
+update: { min_healthy_time: 1s, healthy_deadline: 20s, progress_deadline: 60s }
+`;
+
+/** The ACL tokens np keeps for this inventory (their files in .np/secrets). */
+const TOKENS = [
+  "consul-management",
+  ...["node1", "node2", "node3", "node4"].flatMap((n) => [`consul-agent-${n}`, `consul-np-agent-${n}`]),
+  "consul-nomad-server",
+  "consul-nomad-client",
+  "consul-traefik",
+  "consul-service-traefik",
+  "consul-service-openobserve",
+  "nomad-management",
+  "nomad-apps",
+  "nomad-np-agent-node4",
+];
 
 describe.skipIf(skipReason !== null)(
-  "certificate and gossip key lifecycle: expiry warned, leaves renewed by a reload, the gossip key rotated live",
+  "certificate, gossip key and token lifecycle: expiry warned, leaves renewed by a reload, the gossip key and the ACL tokens rotated live",
   { timeout: 600_000 },
   () => {
     let sbx: TestSandbox;
@@ -233,5 +266,149 @@ describe.skipIf(skipReason !== null)(
     });
 
     it("after the CA rotation np up still changes nothing", upChangesNothing);
+
+    /** The HTTP status a token gets from Consul (node1's loopback API) and from Nomad (node1, a server). */
+    const consulStatus = (token: string) =>
+      sh(
+        "node1",
+        `curl -s -o /dev/null -w '%{http_code}' -H "X-Consul-Token: $1" http://127.0.0.1:8500/v1/acl/token/self`,
+        token,
+      );
+    const nomadStatus = (token: string) =>
+      sh(
+        "node1",
+        nomadCurl(
+          addr("node1"),
+          "/v1/acl/token/self",
+          `${NOMAD_AGENT_CERT} -o /dev/null -w '%{http_code}' -H "X-Nomad-Token: $1"`,
+        ),
+        token,
+      );
+    const statusOf = (name: string, token: string) =>
+      name.startsWith("nomad-") ? nomadStatus(token) : consulStatus(token);
+    /** The token files of a rotation under way in .np/secrets. */
+    const underWay = () =>
+      ["rotating", "retiring"].flatMap((d) => (existsSync(secretFile(d)) ? readdirSync(secretFile(d)) : []));
+
+    it("np rotate tokens: new tokens everywhere, every old one refused by the cluster, every member alive", async () => {
+      const old = new Map(TOKENS.map((t) => [t, secret(t)]));
+      for (const [t, v] of old) expect(statusOf(t, v), t).toBe("200");
+      const pids = NODES.map(consulPid);
+      const r = await np(["rotate", "tokens"]);
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      for (const t of TOKENS) {
+        const next = secret(t);
+        expect(next, t).not.toBe(old.get(t));
+        // Never in np's output, the old nor the new.
+        expect(out).not.toContain(next);
+        expect(out).not.toContain(old.get(t));
+        expect(r.stdout, t).toMatch(
+          new RegExp(`^node1: (consul|nomad) token ${t}: made the new one beside the old$`, "m"),
+        );
+        expect(r.stdout, t).toMatch(
+          new RegExp(`^node1: (consul|nomad) token ${t}: deleted the old one$`, "m"),
+        );
+      }
+      // Nothing of the rotation is left under way in .np/secrets.
+      expect(underWay()).toEqual([]);
+      // Per host, what it was given; np's own tokens are on no host.
+      expect(r.stdout).toMatch(
+        /^node4: holds its new tokens: .*consul-agent-node4.*consul-traefik.*nomad-np-agent-node4/m,
+      );
+      expect(r.stdout).toMatch(
+        /np's own new tokens, in \.np\/secrets only: consul-management, nomad-management, nomad-apps/,
+      );
+      // Consul took its new tokens on a reload (same PIDs); Nomad and Traefik restarted, servers one at a time.
+      expect(NODES.map(consulPid)).toEqual(pids);
+      expect(r.stdout).toMatch(/^node1: reloading consul$/m);
+      expect(r.stdout).toMatch(/^node4: restarting traefik$/m);
+      // Asserted on the cluster, not through np: every old token refused, every new one accepted.
+      for (const t of TOKENS) {
+        expect(statusOf(t, old.get(t) as string), `old ${t}`).toBe("403");
+        expect(statusOf(t, secret(t)), `new ${t}`).toBe("200");
+      }
+      // Every member alive, and each agent writes with its new token: np-agent's KV summaries stay fresh.
+      await expect.poll(() => aliveMembers("node4"), { timeout: 60_000, interval: 2000 }).toBe(4);
+      await healthyStatus();
+    });
+
+    /** Starts `np rotate tokens` and kills it (SIGKILL: a cut, no clean-up) as soon as its output mentions `trigger`. */
+    const cutRotation = (trigger: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [npBin, "rotate", "tokens", "-i", invFile], {
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          if (out.includes(trigger)) child.kill("SIGKILL");
+        });
+        child.stderr.on("data", (c: Buffer) => {
+          out += c.toString();
+        });
+        child.on("exit", (code) => resolve({ code, out }));
+      });
+
+    it("np rotate tokens cut (SIGKILL) after the switch: both tokens work meanwhile; the next run goes on and finishes", async () => {
+      const old = new Map(TOKENS.map((t) => [t, secret(t)]));
+      const cut = await cutRotation("/etc/nomad.d/nomad.hcl");
+      expect(cut.code, cut.out).toBeNull();
+      // Cut after the switch: .np/secrets holds the new tokens and keeps the old ones; the cluster accepts both.
+      expect(underWay().length, cut.out).toBeGreaterThan(0);
+      for (const t of TOKENS) {
+        expect(secret(t), t).not.toBe(old.get(t));
+        expect(statusOf(t, old.get(t) as string), `old ${t}`).toBe("200");
+        expect(statusOf(t, secret(t)), `new ${t}`).toBe("200");
+      }
+      // The next run goes on (a Nomad server the cut left restarting may first need a moment to rejoin).
+      let r = await np(["rotate", "tokens"]);
+      for (let i = 0; i < 10 && r.code !== 0 && /not rotating/.test(r.stderr); i++) {
+        await wait(5000);
+        r = await np(["rotate", "tokens"]);
+      }
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/a tokens rotation is under way: going on from where it stopped/);
+      expect(underWay()).toEqual([]);
+      for (const t of TOKENS) {
+        expect(statusOf(t, old.get(t) as string), `old ${t}`).toBe("403");
+        expect(statusOf(t, secret(t)), `new ${t}`).toBe("200");
+      }
+      await expect.poll(() => aliveMembers("node4"), { timeout: 60_000, interval: 2000 }).toBe(4);
+      await healthyStatus();
+    });
+
+    /** GET through the edge (node4's Traefik on :80) with the app's host name, as a visitor would. */
+    const visit = (p = "/") => visitEdge(addr("node4"), HOST, p);
+
+    it("after the token rotation: np nodes reads fresh agents, np deploy works and Traefik routes the app", async () => {
+      // np-agent reports into Consul KV with its new Consul token, and reads node4's allocations with its Nomad one.
+      let nodes = await np(["nodes", "--json"]);
+      const fresh = () =>
+        nodes.code === 0 &&
+        (JSON.parse(nodes.stdout) as { nodes: { agent: string }[] }).nodes.every((n) => n.agent === "fresh");
+      for (let i = 0; i < 30 && !fresh(); i++) {
+        await wait(2000);
+        nodes = await np(["nodes", "--json"]);
+      }
+      expect(fresh(), nodes.stdout + nodes.stderr).toBe(true);
+      const app = path.join(work, "np.yaml");
+      writeFileSync(app, APP_YAML);
+      const d = await np(["deploy", "-f", app]);
+      expect(d.code, d.stdout + d.stderr).toBe(0);
+      expect(d.stdout).toMatch(/^hello: deployed version 0: 1 of 1 instances healthy$/m);
+      // Traefik reads the catalog with its new Consul token: it routes the app Nomad registered with its new one.
+      let seen = await visit("/");
+      for (let i = 0; i < 60 && seen.status !== 200; i++) {
+        await wait(1000);
+        seen = await visit("/");
+      }
+      expect(seen).toEqual({ status: 200, body: "hello v1" });
+      const st = await np(["status", "hello"]);
+      expect(st.code, st.stdout + st.stderr).toBe(0);
+      await np(["stop", "hello", "--purge"]);
+    });
+
+    it("after the token rotation np up changes nothing", upChangesNothing);
   },
 );

@@ -130,10 +130,11 @@ describe("np rotate on the command line", () => {
   it("names what it rotates, and refuses anything else with exit 2 before reading the inventory", () => {
     const help = runNp(["rotate", "--help"]);
     expect(help.code).toBe(0);
-    for (const what of ["gossip", "ca"]) expect(help.stdout).toMatch(new RegExp(`^  ${what} `, "m"));
-    const r = runNp(["rotate", "tokens", "-i", "/nonexistent/inventory.yaml"]);
+    for (const what of ["gossip", "ca", "tokens"])
+      expect(help.stdout).toMatch(new RegExp(`^  ${what} `, "m"));
+    const r = runNp(["rotate", "passwords", "-i", "/nonexistent/inventory.yaml"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("expected one of gossip, ca");
+    expect(r.stderr).toContain("expected one of gossip, ca, tokens");
     expect(r.stderr).not.toContain("inventory file not found");
     expect(runNp(["rotate", "gossip", "--quorum-timeout", "0", "-i", "/nonexistent/x.yaml"]).code).toBe(2);
   });
