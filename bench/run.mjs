@@ -8,6 +8,8 @@
  *   sshd (target: 1 per host; 5 nodes under 2 s; 10 nodes within 1.3x of 5).
  * - np up, fresh, on 3 and on 6 nodes, and a no-op re-run on 6: wall time, the 6/3 ratio (target <= 1.3) and
  *   the SSH round trips per host np reports with --verbose (target for the no-op: under 1 s, timed without -v).
+ * - np-agent on a sandbox client under systemd, idle for a minute: resident memory and CPU (target: < 50 MB, < 1% of
+ *   one core), beside a bare Node http server on the same node's runtime (the floor).
  * Start-up times (no sandbox needed): bench/startup.mjs, `npm run bench:startup`.
  */
 import { spawnSync } from "node:child_process";
@@ -146,6 +148,37 @@ async function main() {
     // Timed as a user runs it: -v turns on source-mapped stack traces, whose maps cost ~0.1 s to read.
     const noop6 = [1, 2, 3, 4, 5].map(() => run(["up", "-i", up6]));
     const noop6Verbose = run(["up", "-v", "-i", up6]);
+    // np-agent's footprint on a sandbox node as systemd runs it (its journal, Nomad over TLS, OpenObserve), idle
+    // for a minute after the runs above; beside it, the floor: a bare http server on the same node's runtime.
+    const agentNode = addr.node9;
+    const sample = (unit) =>
+      ssh(
+        key,
+        agentNode,
+        `pid=$(systemctl show -p MainPID --value ${unit}); t=$(cut -d' ' -f14,15 /proc/$pid/stat); ` +
+          `echo "$(grep -E '^(VmRSS|RssAnon|RssFile):' /proc/$pid/status | tr -s ' \\t\\n' ' ') ticks $t"`,
+      );
+    const footprint = (before, after, seconds) => {
+      const kb = (line, k) => Number(line.match(new RegExp(`${k}: (\\d+)`))?.[1]) / 1024;
+      const ticks = (line) =>
+        (line.match(/ticks (\d+) (\d+)/)?.slice(1) ?? []).reduce((a, b) => a + Number(b), 0);
+      const cpu = ((ticks(after) - ticks(before)) / 100 / seconds) * 100;
+      return `${kb(after, "VmRSS").toFixed(1)} MB (anon ${kb(after, "RssAnon").toFixed(1)} + file ${kb(after, "RssFile").toFixed(1)}), CPU ${cpu.toFixed(2)}% of one core over ${seconds} s`;
+    };
+    ssh(
+      key,
+      agentNode,
+      "systemd-run --quiet --unit=np-bench-floor /usr/local/lib/np/node -e " +
+        `'require("http").createServer((q, s) => s.end()).listen(0, "127.0.0.1")'`,
+    );
+    const idle = 60;
+    const agentBefore = sample("np-agent");
+    const floorBefore = sample("np-bench-floor");
+    await new Promise((r) => setTimeout(r, idle * 1000));
+    const agent = footprint(agentBefore, sample("np-agent"), idle);
+    const floor = footprint(floorBefore, sample("np-bench-floor"), idle);
+    ssh(key, agentNode, "systemctl stop np-bench-floor");
+
     // Where a no-op run spends its time (np up -v prints each phase's duration).
     const phases = (r) =>
       [...r.stderr.matchAll(/^([A-Za-z][^:\n]*): (\d+) ms$/gm)].map((m) => `${m[1]} ${m[2]}`);
@@ -170,6 +203,8 @@ async function main() {
     console.log(
       `np up, no-op, 6 nodes: median ${secs(median(noop6.map((r) => r.ms)))} of 5 runs${ok(noop6[0].code)} (target < 1 s); round trips per host: ${trips(noop6Verbose)}`,
     );
+    console.log(`np-agent on node9 (a client, idle): ${agent} (target < 50 MB, < 1%)`);
+    console.log(`  floor there, a bare node http server on the same runtime: ${floor}`);
     console.log(
       `  where the no-op's time goes (np up -v, ${secs(noop6Verbose.ms)}; ms per phase): ${phases(noop6Verbose).join(", ")}`,
     );
