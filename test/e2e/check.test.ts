@@ -250,6 +250,52 @@ describe.skipIf(skipReason !== null)(
       }
     });
 
+    it("refuses a port np needs held by someone else's service, naming the process; np's own marked unit holds it freely", () => {
+      // sshd stands in for any daemon: Nomad's HTTP port on node2, first from a unit np did not write, then
+      // from one that carries np's marker (as every unit np writes does).
+      const listen = "/usr/sbin/sshd -D -p 4646 -o PidFile=none";
+      const marked = [
+        "[Unit]",
+        "Description=a unit np wrote, for the test",
+        "X-Np-Component=nomad",
+        "[Service]",
+        `ExecStart=${listen}`,
+      ].join("\\n");
+      const waitListening =
+        "for i in $(seq 50); do ss -Htln 'sport = :4646' | grep -q . && exit 0; sleep 0.1; done; exit 1";
+      try {
+        const foreign = onNode("node2", [
+          "sh",
+          "-c",
+          `mkdir -p /run/sshd && systemd-run --quiet --unit=not-np-daemon ${listen} && ${waitListening}`,
+        ]);
+        expect(foreign.code, foreign.stderr).toBe(0);
+        const refused = check(healthyInv(), ["--json"]);
+        expect(refused.code, refused.stdout + refused.stderr).toBe(3);
+        const hosts = (JSON.parse(refused.stdout) as { hosts: { name: string; problems: string[] }[] }).hosts;
+        expect(hosts.find((h) => h.name === "node2")?.problems).toEqual([
+          "port 4646/tcp is already in use by sshd; np's services need it",
+        ]);
+        expect(hosts.filter((h) => h.problems.length > 0).map((h) => h.name)).toEqual(["node2"]);
+
+        const own = onNode("node2", [
+          "sh",
+          "-c",
+          `systemctl stop not-np-daemon; printf '${marked}\\n' > /etc/systemd/system/np-test-marked.service && systemctl daemon-reload && systemctl start np-test-marked && ${waitListening}`,
+        ]);
+        expect(own.code, own.stderr).toBe(0);
+        const passed = check(healthyInv());
+        expect(passed.code, passed.stdout + passed.stderr).toBe(0);
+        expect(passed.stdout).toMatch(/all 4 hosts passed preflight/);
+      } finally {
+        onNode("node2", [
+          "sh",
+          "-c",
+          "systemctl stop not-np-daemon np-test-marked 2>/dev/null; rm -f /etc/systemd/system/np-test-marked.service; systemctl daemon-reload",
+        ]);
+      }
+    });
+
     it("reaches the hosts through a bastion (the first node as jump host)", () => {
       const inv = healthyInv();
       const jump = inv.hosts.find((h) => h.name === "node1");
