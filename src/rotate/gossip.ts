@@ -1,5 +1,11 @@
 import path from "node:path";
-import { consulKeyring, type GossipKeyringApi, type KeyringPool, onlyKeyEverywhere } from "../api/keyring.js";
+import {
+  consulKeyring,
+  type GossipKeyringApi,
+  type KeyringPool,
+  nomadKeyring,
+  onlyKeyEverywhere,
+} from "../api/keyring.js";
 import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
 import { OperationError } from "../errors.js";
 import { generateGossipKey } from "../secrets/index.js";
@@ -8,7 +14,10 @@ import type { RotationReport } from "./report.js";
 import { RotationStore } from "./store.js";
 import type { ComponentCredentials, GossipKeyringSpec } from "./types.js";
 
-/** Consul's keyring API through the first server that answers (a client agent answers 500: servers only). */
+/**
+ * The component's keyring API through the first server that answers (servers only: a Consul client agent
+ * answers 500, a Nomad client 501).
+ */
 async function onKeyring<T>(
   ctx: RunContext,
   spec: GossipKeyringSpec,
@@ -18,7 +27,7 @@ async function onKeyring<T>(
   for (const h of withRole(ctx, "server")) {
     const api = ctx.tunnels.for(spec.keyring, h.conn, h.spec.privateAddress).json;
     try {
-      return await fn(consulKeyring(api), h);
+      return await fn(spec.keyring === "nomad" ? nomadKeyring(api) : consulKeyring(api), h);
     } catch (err) {
       last = err;
     }
@@ -30,6 +39,12 @@ async function onKeyring<T>(
 function expectedMembers(ctx: RunContext, pool: KeyringPool): number {
   return pool.pool.endsWith("(LAN)") ? ctx.hosts.length : withRole(ctx, "server").length;
 }
+
+/** The hosts that gossip with the key: every Consul agent; only Nomad's servers (its clients talk RPC). */
+const gossipingHosts = (ctx: RunContext, cred: ComponentCredentials & { gossip: GossipKeyringSpec }) =>
+  (cred.gossip.keyring === "nomad" ? withRole(ctx, "server") : ctx.hosts).filter((h) =>
+    h.desired.components.some((c) => c.name === cred.component),
+  );
 
 const short = (key: string) => `${key.slice(0, 6)}…`;
 
@@ -69,6 +84,9 @@ export async function rotateGossipKey(
   const old = await store.retiring(name);
   if (old !== undefined) before.set(name, old);
   // The new key in every host's config (a node added later joins with it); the running agents keep running.
+  // Consul reads `encrypt` only when its keyring file is new; Nomad the same (command/agent/agent.go
+  // setupKeyrings: data_dir/server/serf.keyring, seeded from `encrypt` once, wins over it afterwards): a restart
+  // would change nothing, the keyrings hold the new key already.
   await convergePass(ctx, { before });
   const newKey = key;
   await onKeyring(ctx, spec, async (keyring, via) => {
@@ -95,7 +113,6 @@ export async function rotateGossipKey(
     );
   });
   await store.forget(name);
-  // Consul gossips on every host (a keyring of Nomad's would be its servers').
-  for (const h of ctx.hosts.filter((x) => x.desired.components.some((c) => c.name === cred.component)))
+  for (const h of gossipingHosts(ctx, cred))
     report.host(h.spec.name, `${cred.component} gossip key replaced, in its keyring and its config`);
 }
