@@ -14,6 +14,9 @@ import type { RotationReport } from "./report.js";
 import { RotationStore } from "./store.js";
 import type { ComponentCredentials, GossipKeyringSpec } from "./types.js";
 
+/** A component's credentials that include a gossip key. */
+type GossipCredentials = ComponentCredentials & { gossip: GossipKeyringSpec };
+
 /**
  * The component's keyring API through the first server that answers (servers only: a Consul client agent
  * answers 500, a Nomad client 501).
@@ -41,7 +44,7 @@ function expectedMembers(ctx: RunContext, pool: KeyringPool): number {
 }
 
 /** The hosts that gossip with the key: every Consul agent; only Nomad's servers (its clients talk RPC). */
-const gossipingHosts = (ctx: RunContext, cred: ComponentCredentials & { gossip: GossipKeyringSpec }) =>
+const gossipingHosts = (ctx: RunContext, cred: GossipCredentials) =>
   (cred.gossip.keyring === "nomad" ? withRole(ctx, "server") : ctx.hosts).filter((h) =>
     h.desired.components.some((c) => c.name === cred.component),
   );
@@ -57,7 +60,7 @@ const short = (key: string) => `${key.slice(0, 6)}…`;
  */
 export async function rotateGossipKey(
   ctx: RunContext,
-  cred: ComponentCredentials & { gossip: GossipKeyringSpec },
+  cred: GossipCredentials,
   report: RotationReport,
 ): Promise<void> {
   const spec = cred.gossip;
@@ -115,4 +118,27 @@ export async function rotateGossipKey(
   await store.forget(name);
   for (const h of gossipingHosts(ctx, cred))
     report.host(h.spec.name, `${cred.component} gossip key replaced, in its keyring and its config`);
+}
+
+/**
+ * `np rotate gossip`: every component's gossip key, one after the other, each resumable on its own. A new
+ * rotation saves every component's new key under rotating/ before the first keyring hears of one, so a run
+ * interrupted in any component goes on with the ones not finished yet (a finished one has forgotten its old
+ * key) and does not rotate a finished one again.
+ */
+export async function rotateGossipKeys(
+  ctx: RunContext,
+  creds: readonly GossipCredentials[],
+  report: RotationReport,
+): Promise<void> {
+  const store = new RotationStore(path.join(ctx.inv.dir, ".np"));
+  const files = await store.underWay();
+  const busy = new Set([...files.rotating, ...files.retiring]);
+  const underWay = creds.filter((c) => busy.has(c.gossip.secret.name));
+  if (underWay.length === 0)
+    for (const c of creds) await store.saveNext(c.gossip.secret.name, generateGossipKey());
+  const todo = underWay.length > 0 ? underWay : creds;
+  for (const c of creds.filter((x) => !todo.includes(x)))
+    ctx.out.info(`${c.component} gossip key: rotated already by the interrupted run`);
+  for (const c of todo) await rotateGossipKey(ctx, c, report);
 }
