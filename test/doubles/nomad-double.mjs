@@ -443,6 +443,15 @@ const httpRpcArgs = (req, forwarded) => ({
 });
 const json = (body, headers = {}, status = 200) => ({ status, headers, body, json: true });
 
+/** A Serf message no installed key decrypts (memberlist's error), from the member at `from`. */
+function refuseUndecryptable(from) {
+  log("ERROR", "memberlist", "failed to receive", {
+    error: "No installed keys could decrypt the message",
+    from,
+  });
+  throw new CodedError(403, "gossip encryption key mismatch");
+}
+
 // ---------------------------------------------------------------- the agent
 export class Agent {
   constructor(cfg) {
@@ -1062,25 +1071,13 @@ export class Agent {
       if (req.method !== "POST") throw new CodedError(405, "Invalid method");
       const body = JSON.parse(await readBody(req));
       if (kind === "serf" && req.url === `${INTERNAL}/gossip`) {
-        if (!this.keyring.accepts(body.keyTag)) {
-          log("ERROR", "memberlist", "failed to receive", {
-            error: "No installed keys could decrypt the message",
-            from: body.from,
-          });
-          throw new CodedError(403, "gossip encryption key mismatch");
-        }
+        if (!this.keyring.accepts(body.keyTag)) refuseUndecryptable(body.from);
         if (this.leaving) throw new CodedError(503, "agent is leaving");
         this.mergeGossip(body);
         reply = this.gossipPayload();
       } else if (kind === "serf" && req.url === KEY_QUERY_PATH) {
         reply = answerKeyQuery(this, body);
-        if (reply === undefined) {
-          log("ERROR", "memberlist", "failed to receive", {
-            error: "No installed keys could decrypt the message",
-            from: body.from,
-          });
-          throw new CodedError(403, "gossip encryption key mismatch");
-        }
+        if (reply === undefined) refuseUndecryptable(body.from);
       } else if (kind === "rpc" && req.url === `${INTERNAL}/rpc` && body.method === "Node.UpdateStatus") {
         this.mergeNodeHb(body.args, Date.now());
         reply = {
