@@ -275,6 +275,39 @@ describe.skipIf(skipReason !== null)(
       await expect.poll(() => aliveMembers("node1"), { timeout: 60_000, interval: 2000 }).toBe(4);
     });
 
+    it("np rotate gossip cut (SIGKILL) in Nomad's part: the next run finishes Nomad's alone, Consul's stays", async () => {
+      const consulKey = secret("consul-gossip");
+      const pids = NODES.map(nomadPid);
+      const cut = await cutRotation("nomad keyring: every member encrypts with the new key", "gossip");
+      expect(cut.code, cut.out).toBeNull();
+      expect(cut.out).toMatch(/consul keyring: removed 1 old key/);
+      // Consul's finished (forgotten), Nomad's under way; the key Nomad's servers encrypt with is the saved one.
+      expect([...new Set(underWay())], cut.out).toEqual(["nomad-gossip"]);
+      const pending = existsSync(secretFile("rotating/nomad-gossip"))
+        ? secret("rotating/nomad-gossip")
+        : secret("nomad-gossip");
+      const newConsul = secret("consul-gossip");
+      expect(newConsul).not.toBe(consulKey);
+      const r = await np(["rotate", "gossip"]);
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      expect(out).toMatch(/a gossip rotation is under way: going on from where it stopped/);
+      expect(out).toMatch(/consul gossip key: rotated already by the interrupted run/);
+      expect(out).not.toMatch(/consul keyring: installed/);
+      expect(secret("consul-gossip")).toBe(newConsul);
+      expect(secret("nomad-gossip")).toBe(pending);
+      expect(underWay()).toEqual([]);
+      for (const n of NOMAD_SERVERS) {
+        const list = nomadGet<{ Keys: Record<string, number>; NumNodes: number }>(
+          n,
+          "/v1/agent/keyring/list",
+        );
+        expect(list, n).toEqual(expect.objectContaining({ Keys: { [pending]: 3 }, NumNodes: 3 }));
+      }
+      expect(NODES.map(nomadPid)).toEqual(pids);
+      await healthyStatus();
+    });
+
     const upChangesNothing = async () => {
       const before = NODES.map(snapshot);
       const r = await np(["up"]);
@@ -379,9 +412,9 @@ describe.skipIf(skipReason !== null)(
     });
 
     /** Starts `np rotate tokens` and kills it (SIGKILL: a cut, no clean-up) as soon as its output mentions `trigger`. */
-    const cutRotation = (trigger: string) =>
+    const cutRotation = (trigger: string, rotation: "tokens" | "gossip" = "tokens") =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [npBin, "rotate", "tokens", "-i", invFile], {
+        const child = spawn(process.execPath, [npBin, "rotate", rotation, "-i", invFile], {
           env: { ...process.env, NO_COLOR: "1" },
         });
         let out = "";
