@@ -42,6 +42,30 @@ export function consulKeyring(api: JsonApi): GossipKeyringApi {
   };
 }
 
+/**
+ * Nomad's `/v1/agent/keyring/<list|install|use|remove>` (command/agent/agent_endpoint.go KeyringOperationRequest):
+ * servers only (a client agent answers 501), agent:write for every operation; one pool, the servers' Serf.
+ */
+export function nomadKeyring(api: JsonApi): GossipKeyringApi {
+  type Response = {
+    Messages: Record<string, string> | null;
+    Keys: Record<string, number> | null;
+    NumNodes: number;
+  };
+  const op = (name: "install" | "use" | "remove") => async (key: string) => {
+    await api.send<Response>("PUT", `/v1/agent/keyring/${name}`, { Key: key });
+  };
+  return {
+    async list() {
+      const r = (await api.get<Response>("/v1/agent/keyring/list")).body;
+      return [{ pool: "servers", keys: r.Keys ?? {}, members: r.NumNodes }];
+    },
+    install: op("install"),
+    use: op("use"),
+    remove: op("remove"),
+  };
+}
+
 /** Whether every pool holds `key` alone, on every member: what a finished rotation leaves. */
 export const onlyKeyEverywhere = (pools: readonly KeyringPool[], key: string) =>
   pools.length > 0 &&

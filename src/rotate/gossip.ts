@@ -1,5 +1,11 @@
 import path from "node:path";
-import { consulKeyring, type GossipKeyringApi, type KeyringPool, onlyKeyEverywhere } from "../api/keyring.js";
+import {
+  consulKeyring,
+  type GossipKeyringApi,
+  type KeyringPool,
+  nomadKeyring,
+  onlyKeyEverywhere,
+} from "../api/keyring.js";
 import { type HostRun, type RunContext, withRole } from "../cluster/context.js";
 import { OperationError } from "../errors.js";
 import { generateGossipKey } from "../secrets/index.js";
@@ -8,7 +14,13 @@ import type { RotationReport } from "./report.js";
 import { RotationStore } from "./store.js";
 import type { ComponentCredentials, GossipKeyringSpec } from "./types.js";
 
-/** Consul's keyring API through the first server that answers (a client agent answers 500: servers only). */
+/** A component's credentials that include a gossip key. */
+type GossipCredentials = ComponentCredentials & { gossip: GossipKeyringSpec };
+
+/**
+ * The component's keyring API through the first server that answers (servers only: a Consul client agent
+ * answers 500, a Nomad client 501).
+ */
 async function onKeyring<T>(
   ctx: RunContext,
   spec: GossipKeyringSpec,
@@ -18,7 +30,7 @@ async function onKeyring<T>(
   for (const h of withRole(ctx, "server")) {
     const api = ctx.tunnels.for(spec.keyring, h.conn, h.spec.privateAddress).json;
     try {
-      return await fn(consulKeyring(api), h);
+      return await fn(spec.keyring === "nomad" ? nomadKeyring(api) : consulKeyring(api), h);
     } catch (err) {
       last = err;
     }
@@ -31,6 +43,12 @@ function expectedMembers(ctx: RunContext, pool: KeyringPool): number {
   return pool.pool.endsWith("(LAN)") ? ctx.hosts.length : withRole(ctx, "server").length;
 }
 
+/** The hosts that gossip with the key: every Consul agent; only Nomad's servers (its clients talk RPC). */
+const gossipingHosts = (ctx: RunContext, cred: GossipCredentials) =>
+  (cred.gossip.keyring === "nomad" ? withRole(ctx, "server") : ctx.hosts).filter((h) =>
+    h.desired.components.some((c) => c.name === cred.component),
+  );
+
 const short = (key: string) => `${key.slice(0, 6)}…`;
 
 /**
@@ -42,7 +60,7 @@ const short = (key: string) => `${key.slice(0, 6)}…`;
  */
 export async function rotateGossipKey(
   ctx: RunContext,
-  cred: ComponentCredentials & { gossip: GossipKeyringSpec },
+  cred: GossipCredentials,
   report: RotationReport,
 ): Promise<void> {
   const spec = cred.gossip;
@@ -69,6 +87,9 @@ export async function rotateGossipKey(
   const old = await store.retiring(name);
   if (old !== undefined) before.set(name, old);
   // The new key in every host's config (a node added later joins with it); the running agents keep running.
+  // Consul reads `encrypt` only when its keyring file is new; Nomad the same (command/agent/agent.go
+  // setupKeyrings: data_dir/server/serf.keyring, seeded from `encrypt` once, wins over it afterwards): a restart
+  // would change nothing, the keyrings hold the new key already.
   await convergePass(ctx, { before });
   const newKey = key;
   await onKeyring(ctx, spec, async (keyring, via) => {
@@ -95,7 +116,29 @@ export async function rotateGossipKey(
     );
   });
   await store.forget(name);
-  // Consul gossips on every host (a keyring of Nomad's would be its servers').
-  for (const h of ctx.hosts.filter((x) => x.desired.components.some((c) => c.name === cred.component)))
+  for (const h of gossipingHosts(ctx, cred))
     report.host(h.spec.name, `${cred.component} gossip key replaced, in its keyring and its config`);
+}
+
+/**
+ * `np rotate gossip`: every component's gossip key, one after the other, each resumable on its own. A new
+ * rotation saves every component's new key under rotating/ before the first keyring hears of one, so a run
+ * interrupted in any component goes on with the ones not finished yet (a finished one has forgotten its old
+ * key) and does not rotate a finished one again.
+ */
+export async function rotateGossipKeys(
+  ctx: RunContext,
+  creds: readonly GossipCredentials[],
+  report: RotationReport,
+): Promise<void> {
+  const store = new RotationStore(path.join(ctx.inv.dir, ".np"));
+  const files = await store.underWay();
+  const busy = new Set([...files.rotating, ...files.retiring]);
+  const underWay = creds.filter((c) => busy.has(c.gossip.secret.name));
+  if (underWay.length === 0)
+    for (const c of creds) await store.saveNext(c.gossip.secret.name, generateGossipKey());
+  const todo = underWay.length > 0 ? underWay : creds;
+  for (const c of creds.filter((x) => !todo.includes(x)))
+    ctx.out.info(`${c.component} gossip key: rotated already by the interrupted run`);
+  for (const c of todo) await rotateGossipKey(ctx, c, report);
 }

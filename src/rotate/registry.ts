@@ -2,6 +2,7 @@ import { consulCertificateSites } from "../components/consul/certificates.js";
 import { consul } from "../components/consul/index.js";
 import type { Component } from "../components/index.js";
 import { nomadCertificateSites, npAgentCertificateSites } from "../components/nomad/certificates.js";
+import { nomad } from "../components/nomad/index.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { CertificateSite } from "../pki/sites.js";
 import type { SecretSpec } from "../secrets/index.js";
@@ -31,7 +32,8 @@ export const CREDENTIALS: readonly ComponentCredentials[] = [
   {
     component: "nomad",
     certificates: nomadCertificateSites,
-    // Its gossip key (nomad-gossip) is not rotated yet: the Nomad double has no keyring API to prove it against.
+    // Only servers gossip (Serf); the keyring file each keeps wins over nomad.hcl's `encrypt` once it exists.
+    gossip: { secret: secretOf(nomad, "nomad-gossip"), keyring: "nomad" },
     tokens: nomadTokens,
     // Nomad's reload applies TLS and log settings only (command/agent/agent.go Reload): its Consul token needs a restart.
     reloadsTokens: false,

@@ -8,7 +8,7 @@ import type { Output } from "../output/port.js";
 import { caRotationStage } from "../pki/ca-rotation.js";
 import { PkiStore } from "../pki/store.js";
 import { rotateCa } from "./ca.js";
-import { rotateGossipKey } from "./gossip.js";
+import { rotateGossipKeys } from "./gossip.js";
 import { requireConverged, requireHealthy } from "./preconditions.js";
 import { CREDENTIALS } from "./registry.js";
 import { RotationReport } from "./report.js";
@@ -61,10 +61,12 @@ async function rotateIn(ctx: RunContext, rotation: Rotation, report: RotationRep
       running.flatMap((c) => (c.tokens ? [c.tokens] : [])),
       report,
     );
-  for (const cred of running) {
-    if (rotation === "gossip" && cred.gossip)
-      await rotateGossipKey(ctx, { ...cred, gossip: cred.gossip }, report);
-  }
+  if (rotation === "gossip")
+    await rotateGossipKeys(
+      ctx,
+      running.flatMap((c) => (c.gossip ? [{ ...c, gossip: c.gossip }] : [])),
+      report,
+    );
 }
 
 /**

@@ -8,10 +8,10 @@ import type { SecretSpec } from "../secrets/index.js";
 export interface GossipKeyringSpec {
   secret: SecretSpec;
   /**
-   * Which keyring API changes it live: Consul's operator keyring (on a server). Nomad's (`/v1/agent/keyring/*`,
-   * servers only) joins here once it can be proven: the Nomad double has no keyring.
+   * Which keyring API changes it live, on a server: Consul's operator keyring (every agent's LAN pool and the
+   * servers' WAN pool) or Nomad's agent keyring (`/v1/agent/keyring/*`: the servers' pool only).
    */
-  keyring: "consul";
+  keyring: "consul" | "nomad";
 }
 
 /**

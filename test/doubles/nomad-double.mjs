@@ -50,6 +50,8 @@ import { initAclServer } from "./nomad/acl-store.mjs";
 import { fingerprintDrivers, initJobServer, jobMethods } from "./nomad/agent-jobs.mjs";
 import { isJobsPath, jobsRoute } from "./nomad/api.mjs";
 import { deepMerge, isObj, parseHcl } from "./nomad/hcl.mjs";
+import { GossipKeyring, KEYRING_FILE } from "./nomad/keyring.mjs";
+import { answerKeyQuery, KEY_QUERY_PATH, keyringRoute } from "./nomad/keyring-api.mjs";
 import { streamLogs } from "./nomad/logs.mjs";
 import {
   goDialError,
@@ -336,6 +338,9 @@ function checkConfig(cfg) {
         `Error starting agent: server setup failed: key size must be 16, 24 or 32 bytes (got ${n})`,
       );
   }
+  // command.go: once the keyring file exists it wins over `encrypt` (agent.go setupKeyrings seeds it only)
+  if (cfg.server.encrypt && cfg.dataDir && fs.existsSync(path.join(cfg.dataDir, KEYRING_FILE)))
+    cfg.warnings.push("WARNING: keyring exists but -encrypt given, using keyring");
   if (cfg.dataDir && !path.isAbsolute(cfg.dataDir))
     throw new Error(`data-dir must be given as an absolute path: got ${cfg.dataDir}`);
   if (cfg.server.enabled && !cfg.dataDir) throw new Error("Must specify data directory");
@@ -438,6 +443,15 @@ const httpRpcArgs = (req, forwarded) => ({
 });
 const json = (body, headers = {}, status = 200) => ({ status, headers, body, json: true });
 
+/** A Serf message no installed key decrypts (memberlist's error), from the member at `from`. */
+function refuseUndecryptable(from) {
+  log("ERROR", "memberlist", "failed to receive", {
+    error: "No installed keys could decrypt the message",
+    from,
+  });
+  throw new CodedError(403, "gossip encryption key mismatch");
+}
+
 // ---------------------------------------------------------------- the agent
 export class Agent {
   constructor(cfg) {
@@ -450,9 +464,8 @@ export class Agent {
     this.busy = new Set(); // ticks still running (a slow tick is skipped, not stacked)
     this.waiters = new Set();
     this.lastLeaderContact = 0;
-    this.keyTag = cfg.server.encrypt
-      ? createHash("sha256").update(cfg.server.encrypt).digest("hex").slice(0, 16)
-      : "";
+    // the servers' Serf keyring (nomad/keyring.mjs); clients do not gossip
+    this.keyring = new GossipKeyring("", []);
     // rpc TLS options (set in start() once the certificates are loaded)
     this.outTls = null;
     this.transport = { postJson: (h, p, body, ms) => postJson(h, p, body, ms, this.outTls) };
@@ -484,6 +497,7 @@ export class Agent {
   initServer() {
     const { cfg } = this;
     this.serverId = this.persistentId("server/node-id");
+    this.keyring = GossipKeyring.load(cfg.dataDir, cfg.server.encrypt);
     this.rpcAddr = cfg.advertise.rpc;
     this.serfAddr = cfg.advertise.serf;
     this.raftFile = path.join(cfg.dataDir, "server/raft/np-double-raft.json");
@@ -589,7 +603,7 @@ export class Agent {
 
   gossipPayload() {
     return {
-      keyTag: this.keyTag,
+      keyTag: this.keyring.primaryTag(),
       region: this.cfg.region,
       from: this.serfAddr,
       rpc: this.rpcAddr,
@@ -742,6 +756,9 @@ export class Agent {
           this.gossipPayload(),
           Math.max(TIMING.gossip, 1000),
         );
+        // the answer is encrypted with the other server's primary key: it must be one installed here
+        if (!this.keyring.accepts(reply.keyTag))
+          throw new Error("No installed keys could decrypt the message");
         this.mergeGossip(reply);
         if (this.members.get(t)) this.members.get(t).seenAt = Date.now();
         return t;
@@ -1054,16 +1071,13 @@ export class Agent {
       if (req.method !== "POST") throw new CodedError(405, "Invalid method");
       const body = JSON.parse(await readBody(req));
       if (kind === "serf" && req.url === `${INTERNAL}/gossip`) {
-        if (body.keyTag !== this.keyTag) {
-          log("ERROR", "memberlist", "failed to receive", {
-            error: "No installed keys could decrypt the message",
-            from: body.from,
-          });
-          throw new CodedError(403, "gossip encryption key mismatch");
-        }
+        if (!this.keyring.accepts(body.keyTag)) refuseUndecryptable(body.from);
         if (this.leaving) throw new CodedError(503, "agent is leaving");
         this.mergeGossip(body);
         reply = this.gossipPayload();
+      } else if (kind === "serf" && req.url === KEY_QUERY_PATH) {
+        reply = answerKeyQuery(this, body);
+        if (reply === undefined) refuseUndecryptable(body.from);
       } else if (kind === "rpc" && req.url === `${INTERNAL}/rpc` && body.method === "Node.UpdateStatus") {
         this.mergeNodeHb(body.args, Date.now());
         reply = {
@@ -1286,6 +1300,7 @@ export class Agent {
       },
       "/v1/regions": () => json([this.cfg.region]),
     };
+    if (p.startsWith("/v1/agent/keyring/")) return json(await keyringRoute(this, req));
     if (local[p]) {
       if (req.method !== "GET") throw new CodedError(405, "Invalid method");
       return local[p]();
@@ -1624,7 +1639,7 @@ export class Agent {
         members: String(this.members.size),
         failed: String(failed),
         left: String(left),
-        encrypted: String(!!cfg.server.encrypt),
+        encrypted: String(this.keyring.enabled),
         health_score: "0",
         member_time: String(this.hb),
         event_queue: "0",
@@ -1953,7 +1968,7 @@ Object.assign(Agent.prototype, jobMethods);
 const NOT_MODELLED = `
   /v1/jobs/ /v1/evaluations/count /v1/volumes /v1/volumes/ /v1/volume/ /v1/plugins
   /v1/plugin/ /v1/client/ /v1/agent/join /v1/agent/force-leave /v1/agent/schedulers
-  /v1/agent/schedulers/config /v1/agent/keyring/ /v1/agent/host /v1/agent/reload /v1/agent/monitor
+  /v1/agent/schedulers/config /v1/agent/host /v1/agent/reload /v1/agent/monitor
   /v1/agent/monitor/export /v1/agent/pprof/ /v1/services /v1/service/ /v1/metrics /v1/validate/job
   /v1/scaling/ /v1/search /v1/search/fuzzy /v1/operator/license /v1/operator/keyring/
   /v1/operator/snapshot /v1/operator/upgrade-check/ /v1/operator/utilization

@@ -205,13 +205,58 @@ describe.skipIf(skipReason !== null)(
       expect(s.stderr).not.toMatch(/certificate/);
     });
 
-    it("np rotate gossip: every member alive, only the new key in the keyring, consul.hcl has it", async () => {
+    const nomadPid = (name: string) => sh(name, "systemctl show -p MainPID --value nomad.service");
+    const NOMAD_SERVERS = ["node1", "node2", "node3"];
+    /** A Nomad API answer (JSON) on a server, asked there with np's management token ("$1") and its agent cert. */
+    const nomadGet = <T>(name: string, p: string): T =>
+      JSON.parse(
+        sh(
+          name,
+          nomadCurl(addr(name), p, `${NOMAD_AGENT_CERT} -f -H "X-Nomad-Token: $1"`),
+          secret("nomad-management"),
+        ),
+      ) as T;
+
+    it("np rotate gossip: every member alive, only the new key in both keyrings, consul.hcl and nomad.hcl have it", async () => {
       const old = secret("consul-gossip");
+      const oldNomad = secret("nomad-gossip");
       const pids = NODES.map(consulPid);
+      const nomadPids = NODES.map(nomadPid);
       const r = await np(["rotate", "gossip"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const next = secret("consul-gossip");
       expect(next).not.toBe(old);
+      const nextNomad = secret("nomad-gossip");
+      expect(nextNomad).not.toBe(oldNomad);
+      expect(nextNomad).not.toBe(next);
+      // Nomad's servers' pool, on its own: reported by the server that answered, and for each server.
+      expect(r.stdout).toMatch(/^node\d: nomad keyring: installed the new key /m);
+      expect(r.stdout).toMatch(
+        /^node\d: nomad keyring: removed 1 old key; servers: only the new key, on all 3 members$/m,
+      );
+      for (const n of NOMAD_SERVERS)
+        expect(r.stdout, n).toMatch(new RegExp(`^${n}: nomad gossip key replaced`, "m"));
+      expect(r.stdout).not.toMatch(/^node4: nomad gossip key/m); // a Nomad client does not gossip
+      expect(r.stdout + r.stderr).not.toContain(nextNomad);
+      // Live: no Nomad agent restarted; on every server the keyring lists only the new key, on all 3 servers.
+      expect(NODES.map(nomadPid)).toEqual(nomadPids);
+      for (const n of NOMAD_SERVERS) {
+        const list = nomadGet<{ Keys: Record<string, number>; NumNodes: number }>(
+          n,
+          "/v1/agent/keyring/list",
+        );
+        expect(list, n).toEqual(expect.objectContaining({ Keys: { [nextNomad]: 3 }, NumNodes: 3 }));
+        const members = nomadGet<{ Members: { Status: string }[] }>(n, "/v1/agent/members").Members;
+        expect(
+          members.map((m) => m.Status),
+          n,
+        ).toEqual(["alive", "alive", "alive"]);
+        // its keyring file (data_dir/server/serf.keyring) holds only the new key: a restart keeps it
+        expect(JSON.parse(sh(n, "cat /var/lib/nomad/server/serf.keyring")), n).toEqual([nextNomad]);
+        // nomad.hcl has the new key for a server started later (its keyring file wins over it meanwhile)
+        expect(sh(n, 'grep -c -F -- "$1" /etc/nomad.d/nomad.hcl', nextNomad), n).toBe("1");
+        expect(sh(n, 'grep -c -F -- "$1" /etc/nomad.d/nomad.hcl || true', oldNomad), n).toBe("0");
+      }
       expect(r.stdout).toMatch(/^node1: consul keyring: installed the new key /m);
       expect(r.stdout).toMatch(/removed 1 old key/);
       for (const n of NODES)
@@ -228,6 +273,39 @@ describe.skipIf(skipReason !== null)(
       // A restart still works: node4's Consul comes back into the pool.
       sh("node4", "systemctl restart consul.service");
       await expect.poll(() => aliveMembers("node1"), { timeout: 60_000, interval: 2000 }).toBe(4);
+    });
+
+    it("np rotate gossip cut (SIGKILL) in Nomad's part: the next run finishes Nomad's alone, Consul's stays", async () => {
+      const consulKey = secret("consul-gossip");
+      const pids = NODES.map(nomadPid);
+      const cut = await cutRotation("nomad keyring: every member encrypts with the new key", "gossip");
+      expect(cut.code, cut.out).toBeNull();
+      expect(cut.out).toMatch(/consul keyring: removed 1 old key/);
+      // Consul's finished (forgotten), Nomad's under way; the key Nomad's servers encrypt with is the saved one.
+      expect([...new Set(underWay())], cut.out).toEqual(["nomad-gossip"]);
+      const pending = existsSync(secretFile("rotating/nomad-gossip"))
+        ? secret("rotating/nomad-gossip")
+        : secret("nomad-gossip");
+      const newConsul = secret("consul-gossip");
+      expect(newConsul).not.toBe(consulKey);
+      const r = await np(["rotate", "gossip"]);
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      expect(out).toMatch(/a gossip rotation is under way: going on from where it stopped/);
+      expect(out).toMatch(/consul gossip key: rotated already by the interrupted run/);
+      expect(out).not.toMatch(/consul keyring: installed/);
+      expect(secret("consul-gossip")).toBe(newConsul);
+      expect(secret("nomad-gossip")).toBe(pending);
+      expect(underWay()).toEqual([]);
+      for (const n of NOMAD_SERVERS) {
+        const list = nomadGet<{ Keys: Record<string, number>; NumNodes: number }>(
+          n,
+          "/v1/agent/keyring/list",
+        );
+        expect(list, n).toEqual(expect.objectContaining({ Keys: { [pending]: 3 }, NumNodes: 3 }));
+      }
+      expect(NODES.map(nomadPid)).toEqual(pids);
+      await healthyStatus();
     });
 
     const upChangesNothing = async () => {
@@ -334,9 +412,9 @@ describe.skipIf(skipReason !== null)(
     });
 
     /** Starts `np rotate tokens` and kills it (SIGKILL: a cut, no clean-up) as soon as its output mentions `trigger`. */
-    const cutRotation = (trigger: string) =>
+    const cutRotation = (trigger: string, rotation: "tokens" | "gossip" = "tokens") =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn(process.execPath, [npBin, "rotate", "tokens", "-i", invFile], {
+        const child = spawn(process.execPath, [npBin, "rotate", rotation, "-i", invFile], {
           env: { ...process.env, NO_COLOR: "1" },
         });
         let out = "";
