@@ -4,13 +4,13 @@
 // through the edge with its Host header; assertions on the nodes (ps, Consul's catalog) and on what np prints.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { visitEdge } from "../helpers/edge-visit.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
@@ -85,21 +85,7 @@ describe.skipIf(skipReason !== null)(
         ),
       ) as unknown[];
     /** GET through the edge (node1's Traefik on :80) with the app's host name, as a visitor would. */
-    const visit = (p = "/") =>
-      new Promise<{ status: number; body: string }>((resolve) => {
-        const req = http.get(
-          { host: addr("node1"), port: 80, path: p, headers: { host: HOST }, timeout: 3000 },
-          (res) => {
-            let body = "";
-            res.on("data", (c: Buffer) => {
-              body += c.toString();
-            });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on("error", (e) => resolve({ status: 0, body: e.message }));
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-      });
+    const visit = (p = "/") => visitEdge(addr("node1"), HOST, p);
     const runningAllocs = () =>
       nomadApi<{ ID: string; NodeName: string; ClientStatus: string; DesiredStatus: string }[]>(
         "/v1/job/hello/allocations",

@@ -2,13 +2,13 @@
 // HTTPS only with client certificates of the cluster CA, ACLs bootstrapped once, np's own tokens for np status,
 // np nodes (np-agent's token) and np deploy (the app commands' token). Asserted with curl on the nodes.
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
 import { runNp, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
@@ -106,21 +106,7 @@ describe.skipIf(skipReason !== null)(
         .map((t) => `${t.AccessorID} ${t.Name}`)
         .toSorted();
     /** GET through the edge (node1's Traefik on :80) with the app's host name, as a visitor would. */
-    const visit = (p = "/") =>
-      new Promise<{ status: number; body: string }>((resolve) => {
-        const req = http.get(
-          { host: addr("node1"), port: 80, path: p, headers: { host: HOST }, timeout: 3000 },
-          (res) => {
-            let body = "";
-            res.on("data", (c: Buffer) => {
-              body += c.toString();
-            });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on("error", (e) => resolve({ status: 0, body: e.message }));
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-      });
+    const visit = (p = "/") => visitEdge(addr("node1"), HOST, p);
 
     beforeAll(async () => {
       runNp(["sandbox", "down", "--name", NAME]);
