@@ -1,0 +1,89 @@
+import type { Agent } from "undici";
+import { consulTokenHeaders } from "../../api/consul.js";
+import { JsonApi } from "../../api/http.js";
+import { tunnelDispatcher } from "../../api/tunnel.js";
+import { CONSUL, CONSUL_TOKEN } from "../../components/consul/index.js";
+import { CONSUL_FINAL_STAGE, consulSecurityAt } from "../../components/consul/migrate-stages.js";
+import { isServer } from "../../components/servers.js";
+import { HostError } from "../../errors.js";
+import type { HostRun, RunContext } from "../context.js";
+import { pollUntil } from "../quorum.js";
+
+type AgentChecks = Record<string, { CheckID: string; Name: string; Status: string; Output: string }>;
+
+/** How long the checks of a restarted agent may take to pass again (Consul runs each within its interval). */
+const CHECKS_BACK_MS = 90_000;
+
+/**
+ * The health checks a host's own Consul agent runs (its services': Traefik, np-agent, the apps Nomad placed
+ * there), read from that agent through the host's SSH connection. An agent starts every check "critical" after a
+ * restart until it has run, and its apps leave the edges' routes meanwhile: np restarts the next agent only once
+ * the checks that passed before pass again, so an app with instances on two hosts keeps serving.
+ */
+export class LocalChecks {
+  private readonly dispatchers = new Map<string, Agent>();
+
+  constructor(private readonly ctx: RunContext) {}
+
+  /** The IDs of the checks passing on the host now. */
+  async passing(host: HostRun): Promise<string[]> {
+    const checks = await this.read(host);
+    return Object.values(checks)
+      .filter((c) => c.Status === "passing")
+      .map((c) => c.CheckID);
+  }
+
+  /** Waits until every check in `ids` passes again on the host; a HostError names those that do not. */
+  async waitPassing(host: HostRun, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const r = await pollUntil(
+      () => this.read(host),
+      (checks) => ids.every((id) => checks[id]?.Status === "passing"),
+      { timeoutMs: CHECKS_BACK_MS, signal: this.ctx.signal, readingsInARow: 1, intervalMs: 500 },
+    );
+    if (r.ok) return;
+    const failing = ids
+      .map((id) => r.last?.[id] ?? { CheckID: id, Name: id, Status: "missing", Output: "" })
+      .filter((c) => c.Status !== "passing")
+      .map(
+        (c) =>
+          `${c.Name} ${c.Status}${c.Output ? ` (${c.Output.trim().split("\n")[0]?.slice(0, 120)})` : ""}`,
+      );
+    throw new HostError(
+      host.spec.name,
+      `after Consul's restart these checks did not pass again within ${CHECKS_BACK_MS / 1000} s: ${failing.join(", ") || (r.lastError as Error | undefined)?.message}; np stopped before restarting other agents`,
+      `see \`journalctl -u consul\` on ${host.spec.name}, then run \`np up\` again (it goes on from this step)`,
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.dispatchers.values()].map((d) => d.destroy()));
+  }
+
+  private async read(host: HostRun): Promise<AgentChecks> {
+    let d = this.dispatchers.get(host.spec.name);
+    if (!d) {
+      d = tunnelDispatcher(host.conn, CONSUL.http.host, CONSUL.http.port);
+      this.dispatchers.set(host.spec.name, d);
+    }
+    const token = this.agentToken(host);
+    const api = new JsonApi(
+      "Consul",
+      `http://${CONSUL.http.host}:${CONSUL.http.port}`,
+      d,
+      consulTokenHeaders(() => token),
+    );
+    return (await api.get<AgentChecks>("/v1/agent/checks")).body;
+  }
+
+  /**
+   * The agent's own token (its node identity reads its node's and services' checks), the one this host's
+   * consul.hcl holds: loopback is where the host's own agents already send theirs. None while the host's stage has
+   * none: a token Consul does not know yet would be refused even under "allow".
+   */
+  private agentToken(host: HostRun): string | undefined {
+    const stage = host.stages?.consul ?? CONSUL_FINAL_STAGE;
+    if (!consulSecurityAt(stage, isServer(host.spec)).acl?.agentToken) return undefined;
+    return this.ctx.secrets?.get(CONSUL_TOKEN.agent(host.spec.name)).reveal();
+  }
+}
