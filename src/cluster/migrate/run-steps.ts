@@ -17,6 +17,7 @@ import { restartPaid } from "../restart-marker.js";
 import { systemctl, waitUnitRunning } from "../unit-health.js";
 import { LocalChecks } from "./agent-checks.js";
 import { setStages } from "./detect-stages.js";
+import { planMigration, planText } from "./plan-lines.js";
 import { SECURITY_STEPS, type SecurityStep } from "./steps.js";
 
 /** The Consul stage a host is at (hosts np found at the final stage, or new, have none recorded). */
@@ -36,31 +37,23 @@ export function pendingSteps(ctx: RunContext): { step: SecurityStep; n: number }
   );
 }
 
-/** What `np plan` and `np up` say before a migration's first step (once per run). */
+/** What `np plan` and `np up` say before a migration's first step (once per run): every step of every host. */
 export function announceMigration(ctx: RunContext): void {
   const steps = pendingSteps(ctx);
-  const first = steps[0];
-  if (!first) return;
+  if (steps.length === 0) return;
   const low = ctx.hosts.map(stageOf).reduce((a, b) => (consulStageIndex(b) < consulStageIndex(a) ? b : a));
   ctx.out.info(
     `Consul: this cluster is at stage "${low}" of np's migration to TLS and ACLs (${CONSUL_STAGE_WORDS[low]}); ` +
       `${steps.length} step${steps.length === 1 ? "" : "s"} to go, each a rolling restart of Consul ` +
-      "(servers one at a time behind the quorum health gate, then the other agents one at a time behind their checks):",
+      "(servers one at a time behind the quorum health gate, the leader last, then the other agents one at a time behind their checks):",
   );
-  for (const { step, n } of steps) {
-    const hosts = ctx.hosts.filter((h) => needsStep(h, step));
-    const servers = hosts.filter((h) => isServer(h.spec)).map((h) => h.spec.name);
-    const others = hosts.filter((h) => !isServer(h.spec)).map((h) => h.spec.name);
-    const who = [
-      servers.length ? `servers ${servers.join(", ")}` : "",
-      others.length ? `agents ${others.join(", ")}` : "",
-    ]
-      .filter(Boolean)
-      .join(", then ");
-    ctx.out.info(
-      `  ${n}/${SECURITY_STEPS.length} ${step.stage}: ${CONSUL_STAGE_WORDS[step.stage]} — ${who}${step.afterServices ? " (after the other services restarted with their tokens)" : ""}`,
-    );
-  }
+  const hosts = ctx.hosts.map((h) => ({
+    name: h.spec.name,
+    server: isServer(h.spec),
+    stage: stageOf(h),
+    restartOwed: h.stages !== undefined && h.restart.has(consul.unit),
+  }));
+  for (const line of planText(planMigration(hosts, SECURITY_STEPS), SECURITY_STEPS)) ctx.out.info(line);
 }
 
 /** Runs the given steps in order, each only where it has work. */

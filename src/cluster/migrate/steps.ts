@@ -18,6 +18,8 @@ export interface SecurityStep {
   stage: ConsulStage;
   /** What np does once every server is at this stage, before the other agents move (the ACL bootstrap). */
   afterServers?: (ctx: RunContext) => Promise<void>;
+  /** afterServers in words, for `np plan`. */
+  afterServersWords?: string;
   /**
    * A step that must wait until every other component holds its token: it runs after the other components'
    * files are written and their services restarted (ACLs that deny come last).
@@ -28,8 +30,18 @@ export interface SecurityStep {
 /** Consul's migration from gossip only to TLS and ACLs (migrate-stages.ts says what each stage sets). */
 export const CONSUL_STEPS: readonly SecurityStep[] = [
   { component: "consul", stage: "tls-accept" },
-  { component: "consul", stage: "tls-outgoing", afterServers: waitForConnectCa },
-  { component: "consul", stage: "acl-allow", afterServers: bootstrapAndTokens },
+  {
+    component: "consul",
+    stage: "tls-outgoing",
+    afterServers: waitForConnectCa,
+    afterServersWords: "wait for the root of Consul's Connect CA (it signs the clients' certificates)",
+  },
+  {
+    component: "consul",
+    stage: "acl-allow",
+    afterServers: bootstrapAndTokens,
+    afterServersWords: "bootstrap Consul's ACLs (once), create np's policies and tokens",
+  },
   { component: "consul", stage: "secure", afterServices: true },
 ];
 
