@@ -33,11 +33,14 @@ export class LocalChecks {
       .map((c) => c.CheckID);
   }
 
-  /** Waits until every check in `ids` passes again on the host; a HostError names those that do not. */
+  /**
+   * Waits until every check in `ids` passes again on the host, and in the catalog too (what the edges read: the
+   * agent syncs a check's new status to the servers after it ran); a HostError names those that do not.
+   */
   async waitPassing(host: HostRun, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const r = await pollUntil(
-      () => this.read(host),
+      () => this.readBoth(host),
       (checks) => ids.every((id) => checks[id]?.Status === "passing"),
       { timeoutMs: CHECKS_BACK_MS, signal: this.ctx.signal, readingsInARow: 1, intervalMs: 500 },
     );
@@ -61,19 +64,38 @@ export class LocalChecks {
   }
 
   private async read(host: HostRun): Promise<AgentChecks> {
+    return (await this.api(host).get<AgentChecks>("/v1/agent/checks")).body;
+  }
+
+  /** The host's checks as the agent runs them, each marked "critical in the catalog" while the servers lag. */
+  private async readBoth(host: HostRun): Promise<AgentChecks> {
+    const node = encodeURIComponent(host.spec.name);
+    const [local, catalog] = await Promise.all([
+      this.read(host),
+      this.api(host).get<{ CheckID: string; Status: string }[]>(`/v1/health/node/${node}`),
+    ]);
+    const synced = new Map(catalog.body.map((c) => [c.CheckID, c.Status]));
+    for (const c of Object.values(local)) {
+      const there = synced.get(c.CheckID) ?? "missing";
+      if (c.Status === "passing" && there !== "passing")
+        local[c.CheckID] = { ...c, Status: `${there} in the catalog` };
+    }
+    return local;
+  }
+
+  private api(host: HostRun): JsonApi {
     let d = this.dispatchers.get(host.spec.name);
     if (!d) {
       d = tunnelDispatcher(host.conn, CONSUL.http.host, CONSUL.http.port);
       this.dispatchers.set(host.spec.name, d);
     }
     const token = this.agentToken(host);
-    const api = new JsonApi(
+    return new JsonApi(
       "Consul",
       `http://${CONSUL.http.host}:${CONSUL.http.port}`,
       d,
       consulTokenHeaders(() => token),
     );
-    return (await api.get<AgentChecks>("/v1/agent/checks")).body;
   }
 
   /**
