@@ -55,6 +55,24 @@ export class ApiTunnels {
     return api;
   }
 
+  /**
+   * Runs `fn` with the Consul API of one server. A server that refuses HTTPS while np holds a CA is one an earlier
+   * np made, its migration to TLS not there yet (`np status` while `np up` migrates): it is asked again over its
+   * plain HTTP API on loopback, without np's token, and reached that way from then on.
+   */
+  async askConsul<T>(conn: SshConnection, fn: (consul: ConsulApi) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.for("consul", conn, ""));
+    } catch (err) {
+      this.consulAccess.plainHttp ??= new Set();
+      const plain = this.consulAccess.plainHttp;
+      if (this.consulAccess.ca === undefined || plain.has(conn.name) || !httpsRefused(err)) throw err;
+      plain.add(conn.name);
+      this.forget("consul", conn);
+      return fn(this.for("consul", conn, ""));
+    }
+  }
+
   /** Drops the cached API of `service` on one server: its way in changed (a migration step gave it HTTPS). */
   forget(service: "consul" | "nomad", conn: SshConnection): void {
     this.cache.delete(`${service}@${conn.name}`);
@@ -87,4 +105,12 @@ export class ApiTunnels {
   async close(): Promise<void> {
     await Promise.allSettled(this.dispatchers.map((d) => d.destroy()));
   }
+}
+
+/** Whether a request failed because nothing listens on Consul's HTTPS port (the tunnel to it was refused). */
+function httpsRefused(err: unknown): boolean {
+  const target = `cannot open a tunnel to ${CONSUL.https.host}:${CONSUL.https.port}`;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e.message.includes(target) && /refused/i.test(e.message)) return true;
+  return false;
 }

@@ -38,7 +38,7 @@ export class LocalChecks {
    * agent syncs a check's new status to the servers after it ran); a HostError names those that do not.
    */
   async waitPassing(host: HostRun, ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
+    if (ids.length === 0 || !this.readable(host)) return;
     const r = await pollUntil(
       () => this.readBoth(host),
       (checks) => ids.every((id) => checks[id]?.Status === "passing"),
@@ -67,14 +67,22 @@ export class LocalChecks {
     return (await this.api(host).get<AgentChecks>("/v1/agent/checks")).body;
   }
 
-  /** The host's checks as the agent runs them, each marked "critical in the catalog" while the servers lag. */
+  /**
+   * The host's checks as the agent runs them, each marked "critical in the catalog" while the servers lag. A
+   * catalog that hides the node from the agent's token (no check at all, not even the node's serfHealth; or "ACL
+   * not found" while servers with ACLs just on have no anonymous token yet) cannot be waited for: the agent's own
+   * view is all there is then.
+   */
   private async readBoth(host: HostRun): Promise<AgentChecks> {
     const node = encodeURIComponent(host.spec.name);
     const [local, catalog] = await Promise.all([
       this.read(host),
-      this.api(host).get<{ CheckID: string; Status: string }[]>(`/v1/health/node/${node}`),
+      this.api(host)
+        .get<{ CheckID: string; Status: string }[]>(`/v1/health/node/${node}`, [403])
+        .then((r) => (r.status === 403 ? [] : r.body)),
     ]);
-    const synced = new Map(catalog.body.map((c) => [c.CheckID, c.Status]));
+    if (catalog.length === 0) return local;
+    const synced = new Map(catalog.map((c) => [c.CheckID, c.Status]));
     for (const c of Object.values(local)) {
       const there = synced.get(c.CheckID) ?? "missing";
       if (c.Status === "passing" && there !== "passing")
@@ -96,6 +104,16 @@ export class LocalChecks {
       d,
       consulTokenHeaders(() => token),
     );
+  }
+
+  /**
+   * Whether np can read the host's checks at its stage. A server restarted with ACLs on ("allow") and no token of
+   * its own yet (`acl-allow`, before the bootstrap, which needs every server there first) answers an anonymous
+   * read with its checks filtered away: only its return into a healthy quorum (the Raft gate) is waited for.
+   */
+  private readable(host: HostRun): boolean {
+    const acl = consulSecurityAt(host.stages?.consul ?? CONSUL_FINAL_STAGE, isServer(host.spec)).acl;
+    return acl === null || acl.agentToken;
   }
 
   /**
