@@ -83,7 +83,9 @@ export async function restartRaftServer(
     }
     ctx.out.host(name, `restarting ${unit}`);
     await systemctl(host, "stop", unit);
-    const down = await pollUntil(readMe, (s) => s !== undefined && !s.healthy, {
+    // Down: listed unhealthy, or no longer listed (autopilot's cleanup_dead_servers removed the failed server,
+    // which can happen between two readings).
+    const down = await pollUntil(readMe, (s) => s === undefined || !s.healthy, {
       timeoutMs: SEEN_DOWN_MS,
       signal: ctx.signal,
       readingsInARow: 1,
