@@ -89,10 +89,7 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
       lastError = "no server reachable";
       for (const { h, conn } of vias) {
         try {
-          return await fn(
-            tunnels.for("consul", conn, h.privateAddress),
-            tunnels.for("nomad", conn, h.privateAddress),
-          );
+          return await tunnels.askConsul(conn, (c) => fn(c, tunnels.for("nomad", conn, h.privateAddress)));
         } catch (err) {
           // This server's API is down (the server may be the one that failed): ask the next.
           lastError = (err as Error).message;
