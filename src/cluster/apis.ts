@@ -44,6 +44,11 @@ export interface NomadAccess {
   tls?: { ca: string; cert: string; key: string };
   /** The token np sends, read at each request. */
   token?: Secret;
+  /**
+   * Servers (by host name) whose Nomad serves no HTTPS yet: a cluster an earlier np made, before its migration to
+   * TLS reached them. np reaches them over plain HTTP, without its token (it never travels unencrypted).
+   */
+  plainHttp?: Set<string>;
 }
 
 /**
@@ -135,11 +140,12 @@ export class ApiTunnels {
    * and is checked against the cluster CA inside the tunnel, np presenting its operator certificate.
    */
   private nomad(conn: SshConnection, privateAddress: string): NomadApi {
-    const { tls } = this.nomadAccess;
+    const plainOnly = this.nomadAccess.plainHttp?.has(conn.name) === true;
+    const tls = plainOnly ? undefined : this.nomadAccess.tls;
     const d = tunnelDispatcher(conn, privateAddress, NOMAD.httpPort, tls && { ...tls, host: privateAddress });
     this.dispatchers.push(d);
     return new NomadApi(`${tls ? "https" : "http"}://${privateAddress}:${NOMAD.httpPort}`, d, () =>
-      this.nomadAccess.token?.reveal(),
+      plainOnly ? undefined : this.nomadAccess.token?.reveal(),
     );
   }
 

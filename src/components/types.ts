@@ -3,17 +3,19 @@ import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { DesiredDir, DesiredFile, SystemUser } from "../render/types.js";
 import type { SecretSpec, SecretValues } from "../secrets/index.js";
 import type { ConsulStage } from "./consul/migrate-stages.js";
+import type { NomadStage } from "./nomad/migrate-stages.js";
 
 /** The programs np runs on the hosts, each declared in its own folder under src/components/. */
 export type ComponentName = "consul" | "nomad" | "traefik" | "openobserve" | "np-agent";
 
 /**
  * How far a host has come in the migration of a cluster made by an earlier np to TLS and ACLs, per component that
- * migrates (Consul's stages: consul/migrate-stages.ts; Nomad's will sit beside them). A component renders its
+ * migrates (Consul's stages: consul/migrate-stages.ts; Nomad's: nomad/migrate-stages.ts). A component renders its
  * files for its stage; an absent stage is the final, secure one (a fresh cluster renders that directly).
  */
 export interface SecurityStages {
   consul?: ConsulStage;
+  nomad?: NomadStage;
 }
 
 /** What a component renders for one host from. */

@@ -4,45 +4,52 @@ import {
   type ConsulStage,
   consulStageOf,
 } from "../../components/consul/migrate-stages.js";
-import { desiredHost } from "../../components/index.js";
+import { desiredHost, type SecurityStages } from "../../components/index.js";
+import { NOMAD } from "../../components/nomad/index.js";
+import { NOMAD_FINAL_STAGE, type NomadStage, nomadStageOf } from "../../components/nomad/migrate-stages.js";
 import { isServer } from "../../components/servers.js";
 import { HostError } from "../../errors.js";
 import { sha256 } from "../../remote/upload.js";
 import type { HostRun, Phase, RunContext } from "../context.js";
 import { eachHost } from "../each-host.js";
 import { readConsulSettings } from "./consul-settings.js";
+import { readNomadSettings } from "./nomad-settings.js";
 
 /**
- * Where each host stands in the migration to TLS and ACLs, read from the host itself: a host without consul.hcl
- * is new (it starts at the final stage, like a fresh cluster), one whose consul.hcl is np's final render is done,
- * and any other has its TLS and ACL settings read (never its secrets) and matched with the stages. Hosts that are
- * not at the final stage get their files rendered for their stage. Changes nothing; `np plan` runs it too.
+ * Where each host stands in the migration to TLS and ACLs, read from the host itself, per component (Consul, and
+ * Nomad where it runs): a host without the component's config is new (it starts at the final stage, like a fresh
+ * cluster), one whose config is np's final render is done, and any other has its TLS and ACL settings read (never
+ * its secrets) and matched with the stages. Hosts that are not at the final stage get their files rendered for
+ * their stages. Changes nothing; `np plan` runs it too.
  */
 export const detectSecurityStages: Phase = {
   title: "security stage of each host",
   async run(ctx) {
     await eachHost(ctx, ctx.hosts, async (host) => {
-      const consul = await consulStageOn(host);
-      if (consul === CONSUL_FINAL_STAGE) return;
-      setStages(ctx, host, { consul });
+      const [consul, nomad] = await Promise.all([consulStageOn(host), nomadStageOn(host)]);
+      if (consul === CONSUL_FINAL_STAGE && nomad === NOMAD_FINAL_STAGE) return;
+      setStages(ctx, host, { consul, nomad });
     });
     // Servers that have no TLS yet serve no HTTPS either: np reaches them over plain HTTP until their first step.
-    ctx.tunnels.consulAccess.plainHttp = new Set(
-      ctx.hosts.filter((h) => isServer(h.spec) && h.stages?.consul === "gossip").map((h) => h.spec.name),
-    );
+    const plainOn = (plain: (s: SecurityStages) => boolean) =>
+      new Set(
+        ctx.hosts.filter((h) => isServer(h.spec) && h.stages && plain(h.stages)).map((h) => h.spec.name),
+      );
+    ctx.tunnels.consulAccess.plainHttp = plainOn((s) => s.consul === "gossip");
+    ctx.tunnels.nomadAccess.plainHttp = plainOn((s) => s.nomad === "plain");
   },
 };
 
 /** Records a host's stages and renders its files for them. */
-export function setStages(ctx: RunContext, host: HostRun, stages: { consul: ConsulStage }): void {
+export function setStages(
+  ctx: RunContext,
+  host: HostRun,
+  stages: { consul: ConsulStage; nomad: NomadStage },
+): void {
   if (!ctx.secrets) throw new Error("secrets must be loaded before rendering");
   host.stages = stages;
-  host.desired = desiredHost(
-    ctx.inv,
-    host.spec,
-    ctx.secrets,
-    stages.consul === CONSUL_FINAL_STAGE ? undefined : stages,
-  );
+  const final = stages.consul === CONSUL_FINAL_STAGE && stages.nomad === NOMAD_FINAL_STAGE;
+  host.desired = desiredHost(ctx.inv, host.spec, ctx.secrets, final ? undefined : stages);
 }
 
 /** The host's Consul stage (gather rendered its files for the final stage). */
@@ -58,5 +65,21 @@ async function consulStageOn(host: HostRun): Promise<ConsulStage> {
     host.spec.name,
     `${CONSUL.config} has TLS and ACL settings np did not write at any step of its migration to TLS and ACLs (${JSON.stringify(settings)}), so np cannot tell which step this host is at`,
     `put back the file np wrote (or its TLS and ACL settings), then run \`np up\` again`,
+  );
+}
+
+/** The host's Nomad stage (final where Nomad is not installed: nothing to migrate, or a new host). */
+async function nomadStageOn(host: HostRun): Promise<NomadStage> {
+  const have = host.state.paths.get(NOMAD.config);
+  if (have?.kind !== "file") return NOMAD_FINAL_STAGE;
+  const final = host.desired.files.find((f) => f.path === NOMAD.config);
+  if (!final || have.sha256 === sha256(final.content)) return NOMAD_FINAL_STAGE;
+  const settings = await readNomadSettings(host, NOMAD.config);
+  const stage = nomadStageOf(settings, isServer(host.spec));
+  if (stage) return stage;
+  throw new HostError(
+    host.spec.name,
+    `${NOMAD.config} has TLS and ACL settings np did not write at any step of its migration to TLS and ACLs (${JSON.stringify(settings)}), so np cannot tell which step this host is at`,
+    `put back the file np wrote (or its tls and acl blocks), then run \`np up\` again`,
   );
 }

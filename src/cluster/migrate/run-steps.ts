@@ -1,33 +1,40 @@
 import { consul } from "../../components/consul/index.js";
-import {
-  CONSUL_STAGE_WORDS,
-  CONSUL_STAGES,
-  type ConsulStage,
-  consulStageIndex,
-} from "../../components/consul/migrate-stages.js";
+import type { Component } from "../../components/index.js";
+import { nomad } from "../../components/nomad/index.js";
 import { isServer } from "../../components/servers.js";
+import { HostError } from "../../errors.js";
 import { asRoot } from "../../remote/command.js";
 import { sha256 } from "../../remote/upload.js";
 import type { DesiredFile } from "../../render/types.js";
 import type { HostRun, RunContext } from "../context.js";
+import { withRole } from "../context.js";
 import { leaderLast } from "../phases/start-services.js";
 import { convergeFile } from "../phases/write-files.js";
+import { pollUntil } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
-import { restartPaid } from "../restart-marker.js";
+import { reloadPaid, restartPaid } from "../restart-marker.js";
 import { systemctl, waitUnitRunning } from "../unit-health.js";
 import { LocalChecks } from "./agent-checks.js";
 import { setStages } from "./detect-stages.js";
+import { FINAL_STAGE, MIGRATING, type MigratingComponent, stageIndex } from "./migrating.js";
 import { planMigration, planText } from "./plan-lines.js";
 import { SECURITY_STEPS, type SecurityStep } from "./steps.js";
 
-/** The Consul stage a host is at (hosts np found at the final stage, or new, have none recorded). */
-const stageOf = (h: HostRun): ConsulStage => h.stages?.consul ?? "secure";
+const COMPONENT: Record<MigratingComponent, Component> = { consul, nomad };
 
-/** Whether the step has work on the host: it is below the step's stage, or at it with Consul's restart owed. */
+/** Whether the host runs the component (every host runs Consul; Nomad only servers and clients). */
+const runs = (h: HostRun, c: MigratingComponent) => h.desired.components.some((x) => x.name === c);
+
+/** A component's stage on a host (hosts np found at the final stage, or new, have none recorded). */
+const stageOf = (h: HostRun, c: MigratingComponent): string => h.stages?.[c] ?? FINAL_STAGE;
+
+/** Whether the step has work on the host: it is below the step's stage, or at it with the restart owed. */
 export function needsStep(h: HostRun, step: SecurityStep): boolean {
-  const at = consulStageIndex(stageOf(h));
-  const to = consulStageIndex(step.stage);
-  return at < to || (at === to && h.stages !== undefined && h.restart.has(consul.unit));
+  const c = step.component;
+  if (!runs(h, c)) return false;
+  const at = stageIndex(c, stageOf(h, c));
+  const to = stageIndex(c, step.stage);
+  return at < to || (at === to && h.stages !== undefined && h.restart.has(COMPONENT[c].unit));
 }
 
 /** The steps with work on some host, numbered within the whole migration. */
@@ -41,17 +48,29 @@ export function pendingSteps(ctx: RunContext): { step: SecurityStep; n: number }
 export function announceMigration(ctx: RunContext): void {
   const steps = pendingSteps(ctx);
   if (steps.length === 0) return;
-  const low = ctx.hosts.map(stageOf).reduce((a, b) => (consulStageIndex(b) < consulStageIndex(a) ? b : a));
-  ctx.out.info(
-    `Consul: this cluster is at stage "${low}" of np's migration to TLS and ACLs (${CONSUL_STAGE_WORDS[low]}); ` +
-      `${steps.length} step${steps.length === 1 ? "" : "s"} to go, each a rolling restart of Consul ` +
-      "(servers one at a time behind the quorum health gate, the leader last, then the other agents one at a time behind their checks):",
-  );
+  for (const c of ["consul", "nomad"] as const) {
+    const here = ctx.hosts.filter((h) => runs(h, c)).map((h) => stageOf(h, c));
+    if (here.length === 0) continue;
+    const low = here.reduce((a, b) => (stageIndex(c, b) < stageIndex(c, a) ? b : a));
+    const left = steps.filter((s) => s.step.component === c).length;
+    if (left === 0) continue;
+    const { title, words } = MIGRATING[c];
+    ctx.out.info(
+      `${title}: this cluster is at stage "${low}" of np's migration to TLS and ACLs (${words[low]}); ` +
+        `${left} step${left === 1 ? "" : "s"} to go, each a rolling restart of ${title} ` +
+        "(servers one at a time behind the quorum health gate, the leader last, then the other agents one at a time behind their checks)",
+    );
+  }
+  ctx.out.info(`the migration's steps, in the order np up takes them (${steps.length} to go):`);
   const hosts = ctx.hosts.map((h) => ({
     name: h.spec.name,
     server: isServer(h.spec),
-    stage: stageOf(h),
-    restartOwed: h.stages !== undefined && h.restart.has(consul.unit),
+    stages: Object.fromEntries(
+      (["consul", "nomad"] as const).filter((c) => runs(h, c)).map((c) => [c, stageOf(h, c)]),
+    ),
+    restartOwed: (["consul", "nomad"] as const).filter(
+      (c) => h.stages !== undefined && h.restart.has(COMPONENT[c].unit),
+    ),
   }));
   for (const line of planText(planMigration(hosts, SECURITY_STEPS), SECURITY_STEPS)) ctx.out.info(line);
 }
@@ -64,10 +83,15 @@ export async function runSteps(ctx: RunContext, steps: readonly SecurityStep[]):
       const n = SECURITY_STEPS.indexOf(step) + 1;
       const hosts = ctx.hosts.filter((h) => needsStep(h, step));
       if (hosts.length === 0) continue;
-      const label = `security migration step ${n}/${SECURITY_STEPS.length}, ${step.stage}`;
-      ctx.out.info(`${label}: ${CONSUL_STAGE_WORDS[step.stage]}`);
+      const c = step.component;
+      const label = `security migration step ${n}/${SECURITY_STEPS.length}, ${c} ${step.stage}`;
+      ctx.out.info(`${label}: ${MIGRATING[c].words[step.stage]}`);
       const servers = hosts.filter((h) => isServer(h.spec));
-      for (const h of await leaderLast(ctx, consul, servers)) await moveHost(ctx, h, step, label, checks);
+      const meanwhile = step.whileServers?.(ctx);
+      meanwhile?.catch(() => {});
+      for (const h of await leaderLast(ctx, COMPONENT[c], servers))
+        await moveHost(ctx, h, step, label, checks);
+      await meanwhile;
       await step.afterServers?.(ctx);
       for (const h of hosts.filter((x) => !isServer(x.spec))) await moveHost(ctx, h, step, label, checks);
     }
@@ -77,9 +101,10 @@ export async function runSteps(ctx: RunContext, steps: readonly SecurityStep[]):
 }
 
 /**
- * Moves one host to the step's stage: Consul's files rendered for it (through the change gate: `np plan` lists
- * them), then a restart that waits for the host's return (a server into a healthy quorum) and for its checks.
- * A host whose Consul does not run is left to the start phase, which starts it with the files of its stage.
+ * Moves one host to the step's stage: the component's files rendered for it (through the change gate: `np plan`
+ * lists them), then a restart that waits for the host's return (a server into a healthy quorum; a Nomad client's
+ * node ready) and for the checks that passed on it before. A host whose unit does not run is left to the start
+ * phase, which starts it with the files of its stage.
  */
 async function moveHost(
   ctx: RunContext,
@@ -88,51 +113,93 @@ async function moveHost(
   label: string,
   checks: LocalChecks,
 ): Promise<void> {
-  const from = stageOf(host);
-  const to = consulStageIndex(from) > consulStageIndex(step.stage) ? from : step.stage;
+  const c = step.component;
+  const component = COMPONENT[c];
+  const from = stageOf(host, c);
+  const to = stageIndex(c, from) > stageIndex(c, step.stage) ? from : step.stage;
   // Read before the stage changes: the agent's token to read its checks with is the one of its current stage.
-  const running = host.state.units.get(consul.unit)?.active === "active";
+  const running = host.state.units.get(component.unit)?.active === "active";
   const before = running && !ctx.gate.dryRun ? await checks.passing(host) : [];
-  setStages(ctx, host, { ...host.stages, consul: to });
+  const stages = {
+    consul: host.stages?.consul ?? "secure",
+    nomad: host.stages?.nomad ?? "secure",
+    [c]: to,
+  } as Parameters<typeof setStages>[2];
+  setStages(ctx, host, stages);
   const secrets = ctx.secrets;
   if (!secrets) throw new Error("secrets must be loaded before a migration step");
-  const files = consul.files({ inv: ctx.inv, host: host.spec, secrets, stages: { consul: to } });
+  const files = component.files({ inv: ctx.inv, host: host.spec, secrets, stages });
   for (const f of files) {
     await convergeFile(ctx, host, f);
     // What np now knows of the host (also on a dry run: a later step or phase must not list the same write).
     if (ctx.gate.dryRun) assumeWritten(host, f);
   }
   if (host.daemonReload) await daemonReload(ctx, host);
-  if (!running || !host.restart.has(consul.unit)) return;
+  if (!running || !host.restart.has(component.unit)) return;
   const server = isServer(host.spec);
   await ctx.gate.wet(
     {
       host: host.spec.name,
       kind: "restart",
-      target: `${consul.unit}.service`,
-      detail: `restart consul (${label})`,
+      target: `${component.unit}.service`,
+      detail: `restart ${component.unit} (${label})`,
     },
     async () => {
-      if (server && CONSUL_STAGES.indexOf(to) > 0) {
+      if (server && stageIndex(c, to) > 0) {
         // From now on this server serves HTTPS (with its certificate of the cluster CA): np reaches it there.
-        ctx.tunnels.consulAccess.plainHttp?.delete(host.spec.name);
-        ctx.tunnels.forget("consul", host.conn);
+        const access = c === "consul" ? ctx.tunnels.consulAccess : ctx.tunnels.nomadAccess;
+        if (access.plainHttp?.delete(host.spec.name)) ctx.tunnels.forget(c, host.conn);
       }
-      if (server)
-        await restartRaftServer(ctx, host, "consul", consul.unit, () => restartPaid(ctx, host, consul.unit));
+      const paid = async () => {
+        await restartPaid(ctx, host, component.unit);
+        // A restart reads every file anew: a reload owed for the same files (Nomad's certificates) is paid too.
+        await reloadPaid(ctx, host, component.unit);
+      };
+      if (server) await restartRaftServer(ctx, host, c, component.unit, paid);
       else {
-        ctx.out.host(host.spec.name, "restarting consul");
-        const restarts = await systemctl(host, "restart", consul.unit);
-        await waitUnitRunning(host, consul.unit, restarts);
-        await restartPaid(ctx, host, consul.unit);
+        ctx.out.host(host.spec.name, `restarting ${component.unit}`);
+        const restarts = await systemctl(host, "restart", component.unit);
+        await waitUnitRunning(host, component.unit, restarts);
+        await paid();
+        if (c === "nomad") await waitNodeReady(ctx, host);
       }
       await checks.waitPassing(host, before);
     },
   );
   if (ctx.gate.dryRun) {
-    host.restart.delete(consul.unit);
-    host.reload.delete(consul.unit);
+    host.restart.delete(component.unit);
+    host.reload.delete(component.unit);
   }
+}
+
+/** How long a restarted Nomad client may take to be a ready node again (it registers within a heartbeat). */
+const NODE_READY_MS = 90_000;
+
+/** Waits until the servers list the host's Nomad node as ready (after its restart with the step's settings). */
+async function waitNodeReady(ctx: RunContext, host: HostRun): Promise<void> {
+  const servers = withRole(ctx, "server");
+  const r = await pollUntil(
+    async () => {
+      let last: unknown = new Error("no server");
+      for (const s of servers) {
+        try {
+          const nodes = await ctx.tunnels.for("nomad", s.conn, s.spec.privateAddress).nodes();
+          return nodes.find((n) => n.Name === host.spec.name)?.Status ?? "missing";
+        } catch (err) {
+          last = err;
+        }
+      }
+      throw last;
+    },
+    (status) => status === "ready",
+    { timeoutMs: NODE_READY_MS, signal: ctx.signal, readingsInARow: 2, intervalMs: 1000 },
+  );
+  if (r.ok) return;
+  throw new HostError(
+    host.spec.name,
+    `after Nomad's restart its node was not ready within ${NODE_READY_MS / 1000} s (${r.last ?? (r.lastError as Error | undefined)?.message}); np stopped before restarting other clients`,
+    `see \`journalctl -u nomad\` on ${host.spec.name}, then run \`np up\` again (it goes on from this step)`,
+  );
 }
 
 function assumeWritten(host: HostRun, f: DesiredFile): void {

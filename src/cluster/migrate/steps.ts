@@ -1,21 +1,31 @@
 import { ApiError } from "../../api/http.js";
 import { MANAGEMENT_TOKEN } from "../../components/consul/index.js";
 import type { ConsulStage } from "../../components/consul/migrate-stages.js";
+import type { NomadStage } from "../../components/nomad/migrate-stages.js";
 import { OperationError } from "../../errors.js";
 import { lostServers } from "../cluster-quorum.js";
 import { type RunContext, withRole } from "../context.js";
 import { consulAclBootstrap } from "../phases/consul-acl-bootstrap.js";
 import { consulAclTokens } from "../phases/consul-acl-tokens.js";
 import { pollUntil } from "../quorum.js";
+import { bootstrapWhenLeaderAllows, makeNomadTokens } from "./nomad-acl-steps.js";
 
 /**
  * One step of a migration to TLS and ACLs: the hosts below `stage` are moved to it, servers one at a time (each
  * back in a healthy quorum), then `afterServers`, then the other agents one at a time (each with its checks passing
- * again). Steps are data: Nomad's migration adds its own (component "nomad") to the same list.
+ * again). Steps are data: Consul's and Nomad's in one list.
  */
-export interface SecurityStep {
-  component: "consul";
-  stage: ConsulStage;
+export type SecurityStep =
+  | ({ component: "consul"; stage: ConsulStage } & StepActions)
+  | ({ component: "nomad"; stage: NomadStage } & StepActions);
+
+/** What a step does besides moving hosts. */
+export interface StepActions {
+  /**
+   * Started before the first server moves and awaited once the last is back: work that can only succeed at some
+   * point while the servers move (Nomad's ACL bootstrap needs a leader with ACLs on).
+   */
+  whileServers?: (ctx: RunContext) => Promise<void>;
   /** What np does once every server is at this stage, before the other agents move (the ACL bootstrap). */
   afterServers?: (ctx: RunContext) => Promise<void>;
   /** afterServers in words, for `np plan`. */
@@ -45,8 +55,30 @@ export const CONSUL_STEPS: readonly SecurityStep[] = [
   { component: "consul", stage: "secure", afterServices: true },
 ];
 
-/** Every migration step, in order. */
-export const SECURITY_STEPS: readonly SecurityStep[] = [...CONSUL_STEPS];
+/**
+ * Nomad's migration from plain HTTP and RPC to TLS and ACLs (nomad/migrate-stages.ts says what each stage sets).
+ * It runs once Consul's ACLs allow and every Consul token exists (nomad.hcl holds Nomad's Consul token from its
+ * first step on), before Consul's last step (deny), which waits for every service to hold its token.
+ */
+export const NOMAD_STEPS: readonly SecurityStep[] = [
+  { component: "nomad", stage: "tls-upgrade" },
+  { component: "nomad", stage: "tls" },
+  {
+    component: "nomad",
+    stage: "secure",
+    whileServers: bootstrapWhenLeaderAllows,
+    afterServers: makeNomadTokens,
+    afterServersWords:
+      "bootstrap Nomad's ACLs with np's saved secret (as soon as a leader has ACLs on), create np's policies and tokens",
+  },
+];
+
+/** Every migration step, in order: Consul's up to ACLs that allow, Nomad's, then Consul's deny. */
+export const SECURITY_STEPS: readonly SecurityStep[] = [
+  ...CONSUL_STEPS.filter((s) => !s.afterServices),
+  ...NOMAD_STEPS,
+  ...CONSUL_STEPS.filter((s) => s.afterServices),
+];
 
 /**
  * Clients get their TLS certificate from the servers (auto_encrypt), signed by Consul's built-in Connect CA,
