@@ -113,6 +113,28 @@ export class ApiTunnels {
     }
   }
 
+  /**
+   * Runs `fn` with the Nomad API of one server. A server that answers np's TLS handshake in plain HTTP while np
+   * holds a CA is one an earlier np made, its migration to TLS not there yet: it is asked again over plain HTTP,
+   * without np's token, and reached that way from then on (like askConsul).
+   */
+  async askNomad<T>(
+    conn: SshConnection,
+    privateAddress: string,
+    fn: (nomad: NomadApi) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn(this.for("nomad", conn, privateAddress));
+    } catch (err) {
+      this.nomadAccess.plainHttp ??= new Set();
+      const plain = this.nomadAccess.plainHttp;
+      if (this.nomadAccess.tls === undefined || plain.has(conn.name) || !answeredInPlain(err)) throw err;
+      plain.add(conn.name);
+      this.forget("nomad", conn);
+      return fn(this.for("nomad", conn, privateAddress));
+    }
+  }
+
   /** Drops the cached API of `service` on one server: its way in changed (a migration step gave it HTTPS). */
   forget(service: "consul" | "nomad", conn: SshConnection): void {
     this.cache.delete(`${service}@${conn.name}`);
@@ -159,5 +181,16 @@ function httpsRefused(err: unknown): boolean {
   const target = `cannot open a tunnel to ${CONSUL.https.host}:${CONSUL.https.port}`;
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
     if (e.message.includes(target) && /refused/i.test(e.message)) return true;
+  return false;
+}
+
+/** Whether a TLS handshake failed because the server answered in plain text (OpenSSL's record-layer errors). */
+function answeredInPlain(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code))
+      return true;
+    if (/wrong version number|packet length too long/i.test(e.message)) return true;
+  }
   return false;
 }

@@ -1,8 +1,9 @@
-// End to end: a cluster made by an EARLIER np (main before Consul's TLS and ACLs, built here from this repository's
-// own git history) runs an app behind two edges; the current np's `np plan` lists the migration's steps, then
-// `np up` moves the cluster to TLS and ACLs while a visitor requests the app through the edges, `np status` runs
-// in a loop and Consul's autopilot health is sampled on the servers. Afterwards Consul is the fresh cluster's:
-// anonymous reads denied, plain RPC refused, and `np plan` has nothing left to do.
+// End to end: a cluster made by an EARLIER np (main before TLS and ACLs, built here from this repository's own git
+// history: Consul gossip-only, Nomad plain, no ACLs) runs an app behind two edges; the current np's `np plan` lists
+// the migration's steps (Consul's and Nomad's), then `np up` moves the cluster to TLS and ACLs while a visitor
+// requests the app through the edges, `np status` runs in a loop and Consul's and Nomad's autopilot health are
+// sampled on the servers. Afterwards Consul and Nomad are the fresh cluster's: anonymous reads denied, plain RPC and
+// plain HTTP refused, np deploy and np status work with np's tokens, and a second `np up` changes nothing.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { NOMAD_AGENT_CERT, nomadCurl, nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { type QuorumReading, QuorumSampler } from "../helpers/quorum-sampler.js";
 import { type NpResult, runNp, runNpAsync } from "../helpers/run-np.js";
 import {
@@ -33,7 +35,23 @@ const HOST = "hello.mig.test";
 const SERVERS = ["node1", "node2", "node3"];
 const EDGES = ["node4", "node5"];
 const NODES = [...SERVERS, ...EDGES];
-const STEPS = ["tls-accept", "tls-outgoing", "acl-allow", "secure"];
+/** The migration's steps, in order: Consul's up to ACLs that allow, Nomad's, Consul's deny. */
+const STEPS = [
+  "consul tls-accept",
+  "consul tls-outgoing",
+  "consul acl-allow",
+  "nomad tls-upgrade",
+  "nomad tls",
+  "nomad secure",
+  "consul secure",
+];
+/** Steps where a host's file does not change: Consul clients while servers only accept TLS; Nomad clients at "tls". */
+const UNCHANGED = new Set([
+  "consul tls-accept node4",
+  "consul tls-accept node5",
+  "nomad tls node4",
+  "nomad tls node5",
+]);
 
 const skipReason = canRunSandbox() ?? consulMissing();
 if (skipReason) console.warn(`skipping test/e2e/migrate.test.ts: ${skipReason}`);
@@ -75,7 +93,7 @@ function buildEarlierNp(dir: string): string {
 }
 
 describe.skipIf(skipReason !== null)(
-  "a cluster of an earlier np migrated to Consul TLS and ACLs by np up, with no request lost",
+  "a cluster of an earlier np migrated to Consul and Nomad TLS and ACLs by np up, with no request lost",
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
@@ -95,7 +113,18 @@ describe.skipIf(skipReason !== null)(
     const np = (args: string[], opts: { bin?: string; env?: Record<string, string> } = {}) =>
       runNpAsync([...args, "-i", invFile], { cwd: work, timeoutMs: 1_200_000, ...opts });
     const management = () => (existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : "");
-    const consulHcls = () => NODES.map((n) => sh(n, "sha256sum /etc/consul.d/consul.hcl"));
+    const nomadTokenFile = path.join(work, ".np", "secrets", "nomad-management");
+    const nomadManagement = () =>
+      existsSync(nomadTokenFile) ? readFileSync(nomadTokenFile, "utf8").trim() : "";
+    const configHashes = () =>
+      NODES.map((n) => sh(n, "sha256sum /etc/consul.d/consul.hcl /etc/nomad.d/nomad.hcl"));
+    /** Files np manages on a node (with their times) and its units' PIDs: a second np up must change neither. */
+    const fingerprint = (name: string) =>
+      sh(
+        name,
+        "find /etc/consul.d /etc/nomad.d /etc/traefik /etc/openobserve /etc/np-agent /etc/systemd/system -maxdepth 2 -type f -printf '%p %T@\\n' 2>/dev/null | sort; " +
+          "systemctl show -p MainPID --value consul.service nomad.service np-agent.service",
+      );
     /**
      * Plain Consul RPC to node1 from node4: a Status.Ping in msgpack-rpc after the byte 0x00 (RPCConsul; net/rpc's
      * Request {ServiceMethod, Seq}, an empty body). "answered" when the server replies, "closed" when it refuses.
@@ -137,6 +166,43 @@ describe.skipIf(skipReason !== null)(
       });
 
     /** Autopilot's health on the first server that answers, read on the node with curl (the token once np has one). */
+    /**
+     * Nomad's autopilot health on the first server that answers, read on the node with curl: over HTTPS with the
+     * node's agent certificate and np's management token once the server has TLS, else over plain HTTP.
+     */
+    const readNomadQuorumOnNodes = async (): Promise<QuorumReading> => {
+      const script =
+        'a="$1"; t="$2"; tls="--cacert /etc/nomad.d/tls/ca.pem $3"; ' +
+        'q() { curl -sf -m 3 $tls -H "X-Nomad-Token: $t" "https://$a:4646$1" || curl -sf -m 3 "http://$a:4646$1"; }; ' +
+        "q /v1/status/leader && echo && q /v1/operator/autopilot/health";
+      let last = "no server answered";
+      for (const s of SERVERS) {
+        const r = await sshToNodeAsync(
+          addr(s),
+          ["sh", "-c", script, "sh", addr(s), nomadManagement(), NOMAD_AGENT_CERT],
+          { keyFile: sbx.keyFile, timeoutMs: 15_000 },
+        );
+        const [leader, ...health] = r.stdout.trim().split("\n");
+        if (r.code !== 0 || !leader) {
+          last = `${s}: curl exited ${r.code}`;
+          continue;
+        }
+        const h = JSON.parse(health.join("\n")) as {
+          Servers: { Name: string; Leader: boolean; Healthy: boolean; Voter: boolean }[];
+        };
+        return {
+          leader: JSON.parse(leader) as string,
+          servers: h.Servers.map((x) => ({
+            name: x.Name,
+            leader: x.Leader,
+            healthy: x.Healthy,
+            voter: x.Voter,
+          })),
+        };
+      }
+      throw new Error(last);
+    };
+
     const readQuorumOnNodes = async (): Promise<QuorumReading> => {
       const script =
         'curl -sf -m 3 -H "X-Consul-Token: $1" http://127.0.0.1:8500/v1/status/leader && echo && ' +
@@ -192,9 +258,11 @@ describe.skipIf(skipReason !== null)(
       );
       const up = await np(["up"], { bin: earlierNp });
       expect(up.code, up.stdout + up.stderr).toBe(0);
-      // The earlier np's Consul: gossip encryption only (no TLS, no ACLs).
+      // The earlier np's Consul: gossip encryption only (no TLS, no ACLs); its Nomad: plain HTTP, no ACLs.
       expect(sh("node1", "grep -cE 'verify_|acl|tls' /etc/consul.d/consul.hcl || true")).toBe("0");
+      expect(sh("node1", "grep -cE 'acl|tls' /etc/nomad.d/nomad.hcl || true")).toBe("0");
       expect(plainRpc()).toBe("answered");
+      expect(sh("node4", 'curl -s -m 5 "http://$1:4646/v1/status/leader"', addr("node1"))).toMatch(/:4647"$/);
       writeFileSync(
         path.join(work, "np.yaml"),
         `name: hello
@@ -220,27 +288,30 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
     });
 
     it("np plan lists the migration: one line per step per host, in the order np up takes them; changes nothing", async () => {
-      const before = consulHcls();
+      const before = configHashes();
       const r = await np(["plan"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const out = r.stdout + r.stderr;
       expect(out).toMatch(/Consul: this cluster is at stage "gossip" of np's migration to TLS and ACLs/);
-      const lines = [...out.matchAll(/^ {4}(\d)\/4 (\S+) +(node\d)(?: \(server\))? +(.+)$/gm)].map(
-        (m) => `${m[1]} ${m[2]} ${m[3]} ${m[4]?.startsWith("write consul.hcl, restart") ? "restart" : m[4]}`,
+      expect(out).toMatch(/Nomad: this cluster is at stage "plain" of np's migration to TLS and ACLs/);
+      const lines = [...out.matchAll(/^ {4}(\d)\/7 (\S+ \S+) +(node\d)(?: \(server\))? +(.+)$/gm)].map(
+        (m) => `${m[1]} ${m[2]} ${m[3]} ${/^write \S+, restart/.test(m[4] ?? "") ? "restart" : m[4]}`,
       );
-      const expected = STEPS.flatMap((stage, i) =>
+      const expected = STEPS.flatMap((step, i) =>
         NODES.map(
           (n) =>
-            `${i + 1} ${stage} ${n} ` +
-            (stage === "tls-accept" && EDGES.includes(n)
-              ? "consul.hcl unchanged at this step, no restart"
+            `${i + 1} ${step} ${n} ` +
+            (UNCHANGED.has(`${step} ${n}`)
+              ? `${step.split(" ")[0]}.hcl unchanged at this step, no restart`
               : "restart"),
         ),
       );
       expect(lines).toEqual(expected);
+      expect(out).toMatch(/^ {4}6\/7 nomad secure +then: bootstrap Nomad's ACLs with np's saved secret/m);
       // Its writes and restarts are listed per host too; none was made.
-      expect(out).toMatch(/restart consul \(security migration step 1\/4, tls-accept\)/);
-      expect(consulHcls()).toEqual(before);
+      expect(out).toMatch(/restart consul \(security migration step 1\/7, consul tls-accept\)/);
+      expect(out).toMatch(/restart nomad \(security migration step 4\/7, nomad tls-upgrade\)/);
+      expect(configHashes()).toEqual(before);
       // np holds the cluster CA now, the servers serve no HTTPS yet: np status reads them over plain HTTP.
       expect(existsSync(path.join(work, ".np", "secrets", "cluster-ca.crt"))).toBe(true);
       const status = await np(["status"]);
@@ -274,6 +345,8 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       })();
       const sampler = new QuorumSampler(readQuorumOnNodes, () => step, 2, 500);
       sampler.start();
+      const nomadSampler = new QuorumSampler(readNomadQuorumOnNodes, () => step, 2, 500);
+      nomadSampler.start();
       const first = await np(["up"]);
       // Should the first run stop (it stops safely, naming why), a second goes on from where it stopped: the rest
       // of the migration is still measured, and the first run's exit code is asserted last.
@@ -282,7 +355,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       step = "after np up";
       await wait(5000);
       running = false;
-      await Promise.all([visitor, status, sampler.stop()]);
+      await Promise.all([visitor, status, sampler.stop(), nomadSampler.stop()]);
       const failed = requests.filter((x) => x.status !== 200 || x.body !== "hello v1");
       const codes = new Map<number, number>();
       for (const x of statuses) codes.set(x.code, (codes.get(x.code) ?? 0) + 1);
@@ -290,7 +363,8 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       const odd = statuses.find((x) => x.code !== 0 && !/is degraded/.test(x.stderr));
       console.log(
         `migrate e2e: ${requests.length} requests (${failed.length} failed), ${requests.filter((x) => x.fellOver).length} refused by a restarting edge and answered by the other; ` +
-          `${sampler.reads} quorum readings, longest without a settled leader ${sampler.maxUnsettledMs} ms; ` +
+          `Consul: ${sampler.reads} quorum readings, longest without a settled leader ${sampler.maxUnsettledMs} ms; ` +
+          `Nomad: ${nomadSampler.reads} quorum readings, longest without a settled leader ${nomadSampler.maxUnsettledMs} ms (${nomadSampler.longUnsettled.join("; ")}); ` +
           `np status: ${byCode.join(", ")}${odd ? `; one of them: ${(odd.stdout + odd.stderr).slice(-600)}` : ""}`,
       );
       const stopped =
@@ -301,13 +375,16 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       expect(r.code, r.stdout + r.stderr).toBe(0);
       for (const [i, stage] of STEPS.entries())
         expect(first.stdout + first.stderr + r.stdout + r.stderr).toContain(
-          `security migration step ${i + 1}/4, ${stage}`,
+          `security migration step ${i + 1}/7, ${stage}`,
         );
       expect(failed.slice(0, 5)).toEqual([]);
       expect(requests.length).toBeGreaterThan(100);
       expect(sampler.noMajority).toEqual([]);
       expect(sampler.reads).toBeGreaterThan(20);
       expect(sampler.maxUnsettledMs, sampler.longUnsettled.join("; ")).toBeLessThan(30_000);
+      expect(nomadSampler.noMajority).toEqual([]);
+      expect(nomadSampler.reads).toBeGreaterThan(20);
+      expect(nomadSampler.maxUnsettledMs, nomadSampler.longUnsettled.join("; ")).toBeLessThan(30_000);
       // np status ran throughout: each run printed the cluster's state (healthy, or degraded while a server
       // restarts) and exited 0 or 1, never with an error of np's own.
       expect(statuses.length).toBeGreaterThan(2);
@@ -321,7 +398,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       expect(first.code, first.stdout + first.stderr).toBe(0);
     }, 1_500_000);
 
-    it("afterwards Consul is secure: anonymous reads denied, plain RPC refused, nothing left to plan", async () => {
+    it("afterwards Consul is secure: anonymous reads denied, plain RPC refused", async () => {
       for (const n of ["node1", "node4"]) {
         expect(sh(n, "curl -s http://127.0.0.1:8500/v1/catalog/nodes"), n).toBe("[]");
         expect(sh(n, "curl -s http://127.0.0.1:8500/v1/health/service/hello"), n).toBe("[]");
@@ -342,12 +419,54 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
         onNode("node4", ["curl", "-s", "-m", "5", `http://${addr("node1")}:8500/v1/status/leader`]).code,
       ).toBe(7);
       expect(plainRpc()).toBe("closed");
+    });
+
+    it("afterwards Nomad is secure: plain HTTP refused, a request without a token 403, np's token reads", () => {
+      for (const n of ["node1", "node4"]) {
+        const a = addr(n);
+        // Go's answer to plain HTTP on a TLS port (the earlier np's Nomad answered it).
+        expect(sh("node5", 'curl -s -m 5 "http://$1:4646/v1/status/leader"', a), n).toContain(
+          "Client sent an HTTP request to an HTTPS server",
+        );
+        expect(sh(n, `${nomadCurl(a, "/v1/jobs", `${NOMAD_AGENT_CERT} -w ' %{http_code}'`)}`), n).toBe(
+          "Permission denied 403",
+        );
+      }
+      // With np's management token the same read sees the app: the assertion above can fail.
+      const jobs = JSON.parse(sh("node1", nomadCurlAsNp(work, addr("node1"), "/v1/jobs"))) as {
+        ID: string;
+      }[];
+      expect(jobs.map((j) => j.ID)).toContain("hello");
+      // nomad.hcl is a fresh cluster's: no rpc_upgrade_mode left, ACLs on.
+      for (const n of NODES) {
+        expect(sh(n, "grep -c rpc_upgrade_mode /etc/nomad.d/nomad.hcl || true"), n).toBe("0");
+        expect(sh(n, "grep -A1 '^acl {' /etc/nomad.d/nomad.hcl"), n).toContain("enabled = true");
+      }
+    });
+
+    it("then np plan has nothing to do, np status and np deploy work, and a second np up changes nothing", async () => {
       const plan = await np(["plan"]);
       expect(plan.code, plan.stdout + plan.stderr).toBe(0);
       expect(plan.stdout).toMatch(/no changes: cluster mig matches the inventory/);
       const status = await np(["status"]);
       expect(status.code, status.stdout + status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^Nomad: leader \S+, 3 voters, failure tolerance 1, healthy$/m);
       for (const e of EDGES) expect(await visit(e), e).toEqual({ status: 200, body: "hello v1" });
+      // np deploy with np's app token: a new version rolls out behind both edges.
+      writeFileSync(
+        path.join(work, "np.yaml"),
+        readFileSync(path.join(work, "np.yaml"), "utf8").replace("VERSION: v1", "VERSION: v2"),
+      );
+      const deploy = await np(["deploy"]);
+      expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+      const app = await np(["status", "hello"]);
+      expect(app.code, app.stdout + app.stderr).toBe(0);
+      for (const e of EDGES) expect(await visit(e), e).toEqual({ status: 200, body: "hello v2" });
+      const before = NODES.map(fingerprint);
+      const up = await np(["up"]);
+      expect(up.code, up.stdout + up.stderr).toBe(0);
+      expect(up.stdout).toMatch(/is up to date: nothing changed/);
+      expect(NODES.map(fingerprint)).toEqual(before);
     });
   },
 );

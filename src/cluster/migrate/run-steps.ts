@@ -1,6 +1,6 @@
 import { consul } from "../../components/consul/index.js";
-import type { Component } from "../../components/index.js";
-import { nomad } from "../../components/nomad/index.js";
+import { type Component, npAgentComponent } from "../../components/index.js";
+import { agentReadsNomad, nomad } from "../../components/nomad/index.js";
 import { isServer } from "../../components/servers.js";
 import { HostError } from "../../errors.js";
 import { asRoot } from "../../remote/command.js";
@@ -163,12 +163,56 @@ async function moveHost(
         await paid();
         if (c === "nomad") await waitNodeReady(ctx, host);
       }
-      await checks.waitPassing(host, before);
     },
   );
   if (ctx.gate.dryRun) {
     host.restart.delete(component.unit);
     host.reload.delete(component.unit);
+  }
+  if (c === "nomad" && !server && agentReadsNomad(host.spec)) await moveNpAgent(ctx, host, label);
+  if (!ctx.gate.dryRun) await checks.waitPassing(host, before);
+}
+
+/**
+ * np-agent reads its node's allocations from the host's Nomad client: it moves with it (HTTPS with its client
+ * certificate from the TLS step on, its token from the ACL step on), else its health check would fail until the
+ * end of the migration and, with it, the wait for the host's checks.
+ */
+async function moveNpAgent(ctx: RunContext, host: HostRun, label: string): Promise<void> {
+  const agent = npAgentComponent();
+  const secrets = ctx.secrets;
+  if (!secrets || !host.desired.components.includes(agent)) return;
+  const files = agent.files({
+    inv: ctx.inv,
+    host: host.spec,
+    secrets,
+    ...(host.stages && { stages: host.stages }),
+  });
+  for (const f of files) {
+    await convergeFile(ctx, host, f);
+    if (ctx.gate.dryRun) assumeWritten(host, f);
+  }
+  if (host.daemonReload) await daemonReload(ctx, host);
+  const running = host.state.units.get(agent.unit)?.active === "active";
+  if (!running || !host.restart.has(agent.unit)) return;
+  await ctx.gate.wet(
+    {
+      host: host.spec.name,
+      kind: "restart",
+      target: `${agent.unit}.service`,
+      detail: `restart np-agent (${label}: it reads Nomad with its address, certificate and token of this step)`,
+    },
+    async () => {
+      ctx.out.host(host.spec.name, "restarting np-agent");
+      const restarts = await systemctl(host, "restart", agent.unit);
+      await waitUnitRunning(host, agent.unit, restarts);
+      await restartPaid(ctx, host, agent.unit);
+      await reloadPaid(ctx, host, agent.unit);
+    },
+  );
+  if (ctx.gate.dryRun) {
+    host.restart.delete(agent.unit);
+    host.reload.delete(agent.unit);
   }
 }
 
