@@ -1,11 +1,11 @@
-import { CONSUL } from "../../components/consul/index.js";
+import { CONSUL, consul as consulComponent } from "../../components/consul/index.js";
 import {
   CONSUL_FINAL_STAGE,
   type ConsulStage,
   consulStageOf,
 } from "../../components/consul/migrate-stages.js";
 import { desiredHost, type SecurityStages } from "../../components/index.js";
-import { NOMAD } from "../../components/nomad/index.js";
+import { NOMAD, nomad as nomadComponent } from "../../components/nomad/index.js";
 import { NOMAD_FINAL_STAGE, type NomadStage, nomadStageOf } from "../../components/nomad/migrate-stages.js";
 import { isServer } from "../../components/servers.js";
 import { HostError } from "../../errors.js";
@@ -30,15 +30,25 @@ export const detectSecurityStages: Phase = {
       if (consul === CONSUL_FINAL_STAGE && nomad === NOMAD_FINAL_STAGE) return;
       setStages(ctx, host, { consul, nomad });
     });
-    // Servers that have no TLS yet serve no HTTPS either: np reaches them over plain HTTP until their first step.
-    const plainOn = (plain: (s: SecurityStages) => boolean) =>
+    // Servers that have no TLS yet serve no HTTPS either: np reaches them over plain HTTP until their first step
+    // restarted them (a server whose file of that step was written, its restart cut off, still serves plain).
+    const plainOn = (plain: (s: SecurityStages, owed: Set<string>) => boolean) =>
       new Set(
-        ctx.hosts.filter((h) => isServer(h.spec) && h.stages && plain(h.stages)).map((h) => h.spec.name),
+        ctx.hosts
+          .filter((h) => isServer(h.spec) && h.stages && plain(h.stages, h.restart))
+          .map((h) => h.spec.name),
       );
-    ctx.tunnels.consulAccess.plainHttp = plainOn((s) => s.consul === "gossip");
-    ctx.tunnels.nomadAccess.plainHttp = plainOn((s) => s.nomad === "plain");
+    ctx.tunnels.consulAccess.plainHttp = plainOn(
+      (s, owed) => s.consul === "gossip" || (s.consul === "tls-accept" && owed.has(CONSUL_UNIT)),
+    );
+    ctx.tunnels.nomadAccess.plainHttp = plainOn(
+      (s, owed) => s.nomad === "plain" || (s.nomad === "tls-upgrade" && owed.has(NOMAD_UNIT)),
+    );
   },
 };
+
+const CONSUL_UNIT = consulComponent.unit;
+const NOMAD_UNIT = nomadComponent.unit;
 
 /** Records a host's stages and renders its files for them. */
 export function setStages(

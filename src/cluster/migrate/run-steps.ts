@@ -145,12 +145,14 @@ async function moveHost(
       detail: `restart ${component.unit} (${label})`,
     },
     async () => {
-      if (server && stageIndex(c, to) > 0) {
-        // From now on this server serves HTTPS (with its certificate of the cluster CA): np reaches it there.
-        const access = c === "consul" ? ctx.tunnels.consulAccess : ctx.tunnels.nomadAccess;
-        if (access.plainHttp?.delete(host.spec.name)) ctx.tunnels.forget(c, host.conn);
-      }
       const paid = async () => {
+        if (server && stageIndex(c, to) > 0) {
+          // Started with TLS: from now on this server serves HTTPS (its certificate of the cluster CA), and np
+          // reaches it there. Not before its stop: until then it serves plain HTTP, and a plain leader is the only
+          // server that answers consistent reads (the ones moved already forward to it with TLS, which it refuses).
+          const access = c === "consul" ? ctx.tunnels.consulAccess : ctx.tunnels.nomadAccess;
+          if (access.plainHttp?.delete(host.spec.name)) ctx.tunnels.forget(c, host.conn);
+        }
         await restartPaid(ctx, host, component.unit);
         // A restart reads every file anew: a reload owed for the same files (Nomad's certificates) is paid too.
         await reloadPaid(ctx, host, component.unit);
