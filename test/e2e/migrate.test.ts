@@ -58,6 +58,17 @@ if (skipReason) console.warn(`skipping test/e2e/migrate.test.ts: ${skipReason}`)
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A reading from /v1/status/leader's and /v1/operator/autopilot/health's answers (Consul's and Nomad's alike). */
+function quorumReading(leader: string, health: string): QuorumReading {
+  const h = JSON.parse(health) as {
+    Servers: { Name: string; Leader: boolean; Healthy: boolean; Voter: boolean }[];
+  };
+  return {
+    leader: JSON.parse(leader) as string,
+    servers: h.Servers.map((x) => ({ name: x.Name, leader: x.Leader, healthy: x.Healthy, voter: x.Voter })),
+  };
+}
+
 /**
  * The app: "hello <VERSION>", /health answers ok. It writes nothing to stdout or stderr: the Nomad double pipes a
  * task's output into its own process, so a task that writes after the double's restart dies of the broken pipe,
@@ -189,18 +200,7 @@ describe.skipIf(skipReason !== null)(
           continue;
         }
         try {
-          const h = JSON.parse(health.join("\n")) as {
-            Servers: { Name: string; Leader: boolean; Healthy: boolean; Voter: boolean }[];
-          };
-          return {
-            leader: JSON.parse(leader) as string,
-            servers: h.Servers.map((x) => ({
-              name: x.Name,
-              leader: x.Leader,
-              healthy: x.Healthy,
-              voter: x.Voter,
-            })),
-          };
+          return quorumReading(leader, health.join("\n"));
         } catch {
           // An answer that is no reading ("No cluster leader", a forward that failed, 403 before the bootstrap).
           last = `${s}: ${r.stdout.trim().slice(0, 120)}`;
@@ -225,18 +225,7 @@ describe.skipIf(skipReason !== null)(
           last = `${s}: curl exited ${r.code}`;
           continue;
         }
-        const h = JSON.parse(health.join("\n")) as {
-          Servers: { Name: string; Leader: boolean; Healthy: boolean; Voter: boolean }[];
-        };
-        return {
-          leader: JSON.parse(leader) as string,
-          servers: h.Servers.map((x) => ({
-            name: x.Name,
-            leader: x.Leader,
-            healthy: x.Healthy,
-            voter: x.Voter,
-          })),
-        };
+        return quorumReading(leader, health.join("\n"));
       }
       throw new Error(last);
     };

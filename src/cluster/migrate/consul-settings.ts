@@ -21,13 +21,19 @@ line ~ /^[A-Za-z_]+[ \\t]*=/ {
   if (k ~ /^(ca_file|verify_incoming|verify_incoming_rpc|verify_outgoing|verify_server_hostname|enabled|default_policy)$/) print p k "=" v
 }' "$1"`;
 
-/** The settings CONSUL_SETTINGS_SCRIPT printed, as the stages compare them. Consul's defaults where unset. */
-export function parseConsulSettings(text: string): ConsulSecurity {
+/** The `key=value` lines a settings script printed, by key. */
+export function settingLines(text: string): Map<string, string> {
   const kv = new Map<string, string>();
   for (const line of text.split("\n")) {
     const eq = line.indexOf("=");
     if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
   }
+  return kv;
+}
+
+/** The settings CONSUL_SETTINGS_SCRIPT printed, as the stages compare them. Consul's defaults where unset. */
+export function parseConsulSettings(text: string): ConsulSecurity {
+  const kv = settingLines(text);
   const on = (...keys: string[]) => keys.some((k) => kv.get(k) === "true");
   const caFile = kv.get("ca_file") ?? kv.get("tls.defaults.ca_file");
   return {

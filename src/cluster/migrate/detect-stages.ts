@@ -63,33 +63,34 @@ export function setStages(
 }
 
 /** The host's Consul stage (gather rendered its files for the final stage). */
-async function consulStageOn(host: HostRun): Promise<ConsulStage> {
-  const have = host.state.paths.get(CONSUL.config);
-  if (have?.kind !== "file") return CONSUL_FINAL_STAGE;
-  const final = host.desired.files.find((f) => f.path === CONSUL.config);
-  if (final && have.sha256 === sha256(final.content)) return CONSUL_FINAL_STAGE;
-  const settings = await readConsulSettings(host, CONSUL.config);
-  const stage = consulStageOf(settings, isServer(host.spec));
-  if (stage) return stage;
-  throw new HostError(
-    host.spec.name,
-    `${CONSUL.config} has TLS and ACL settings np did not write at any step of its migration to TLS and ACLs (${JSON.stringify(settings)}), so np cannot tell which step this host is at`,
-    `put back the file np wrote (or its TLS and ACL settings), then run \`np up\` again`,
-  );
-}
+const consulStageOn = (host: HostRun): Promise<ConsulStage> =>
+  stageOn(host, CONSUL.config, CONSUL_FINAL_STAGE, readConsulSettings, consulStageOf);
 
 /** The host's Nomad stage (final where Nomad is not installed: nothing to migrate, or a new host). */
-async function nomadStageOn(host: HostRun): Promise<NomadStage> {
-  const have = host.state.paths.get(NOMAD.config);
-  if (have?.kind !== "file") return NOMAD_FINAL_STAGE;
-  const final = host.desired.files.find((f) => f.path === NOMAD.config);
-  if (!final || have.sha256 === sha256(final.content)) return NOMAD_FINAL_STAGE;
-  const settings = await readNomadSettings(host, NOMAD.config);
-  const stage = nomadStageOf(settings, isServer(host.spec));
+const nomadStageOn = (host: HostRun): Promise<NomadStage> =>
+  stageOn(host, NOMAD.config, NOMAD_FINAL_STAGE, readNomadSettings, nomadStageOf);
+
+/**
+ * A component's stage on a host: final without its config (new) or with np's final render, else the stage its
+ * config's TLS and ACL settings are; settings of no stage are refused, naming the host.
+ */
+async function stageOn<S extends string, T>(
+  host: HostRun,
+  config: string,
+  final: S,
+  read: (host: HostRun, config: string) => Promise<T>,
+  match: (settings: T, server: boolean) => S | null,
+): Promise<S> {
+  const have = host.state.paths.get(config);
+  if (have?.kind !== "file") return final;
+  const rendered = host.desired.files.find((f) => f.path === config);
+  if (!rendered || have.sha256 === sha256(rendered.content)) return final;
+  const settings = await read(host, config);
+  const stage = match(settings, isServer(host.spec));
   if (stage) return stage;
   throw new HostError(
     host.spec.name,
-    `${NOMAD.config} has TLS and ACL settings np did not write at any step of its migration to TLS and ACLs (${JSON.stringify(settings)}), so np cannot tell which step this host is at`,
-    `put back the file np wrote (or its tls and acl blocks), then run \`np up\` again`,
+    `${config} has TLS and ACL settings np did not write at any step of its migration to TLS and ACLs (${JSON.stringify(settings)}), so np cannot tell which step this host is at`,
+    `put back the file np wrote (or its TLS and ACL settings), then run \`np up\` again`,
   );
 }

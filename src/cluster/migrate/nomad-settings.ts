@@ -1,6 +1,7 @@
 import type { NomadSecurity } from "../../components/nomad/migrate-stages.js";
 import { asRoot, shScript } from "../../remote/command.js";
 import type { HostRun } from "../context.js";
+import { settingLines } from "./consul-settings.js";
 
 /**
  * Prints the TLS and ACL settings of a nomad.hcl ("$1"), one `block.key=value` line each, and nothing else: the
@@ -21,11 +22,7 @@ depth == 1 && line ~ /^[A-Za-z_]+[ \\t]*=/ {
 
 /** The settings NOMAD_SETTINGS_SCRIPT printed, as the stages compare them. Nomad's defaults (false) where unset. */
 export function parseNomadSettings(text: string): NomadSecurity {
-  const kv = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) kv.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
-  }
+  const kv = settingLines(text);
   const on = (k: string) => kv.get(k) === "true";
   const anyTls = [...kv.keys()].some((k) => k.startsWith("tls."));
   return {

@@ -81,14 +81,8 @@ export function nomadView({ inv, host, secrets, stages }: RenderInput): NomadVie
       address: `${CONSUL.http.host}:${CONSUL.http.port}`,
       token: secrets.get(isServer(host) ? CONSUL_TOKEN.nomadServer : CONSUL_TOKEN.nomadClient),
     },
-    security: stage === NOMAD_FINAL_STAGE ? finalView(inv, host) : nomadStageView(stage, isServer(host)),
+    security: nomadStageView(stage, isServer(host), nomadSecurity(inv, host)),
   };
-}
-
-/** A fresh cluster's security blocks (rpc_upgrade_mode only ever set during a migration). */
-function finalView(inv: RenderInput["inv"], host: RenderInput["host"]): NomadStageView {
-  const s = nomadSecurity(inv, host);
-  return { ...s, tls: { ...s.tls, rpcUpgradeMode: false } };
 }
 
 /** Nomad servers (Raft) and clients (workloads). Runs as root: clients must, to run and isolate tasks. */

@@ -1,5 +1,4 @@
 import type { NomadSecurityView } from "./security.js";
-import { NOMAD_TLS } from "./tls.js";
 
 /**
  * The stages a Nomad agent passes through when a cluster made by an earlier np (plain HTTP and RPC, no ACLs) is
@@ -55,22 +54,14 @@ export function nomadStageOf(settings: NomadSecurity, server: boolean): NomadSta
 }
 
 /**
- * nomad.hcl's `tls` and `acl` blocks at a stage that is not the last (the last is nomadSecurity's, a fresh
- * cluster's): null `tls` renders no block, as the earlier np wrote none.
+ * nomad.hcl's `tls` and `acl` blocks at a stage, from the last stage's (`final`, a fresh cluster's): the same TLS
+ * files and checks, `rpc_upgrade_mode` where the stage lets plain RPC in, and null `tls` (no block, as the earlier
+ * np wrote none) before TLS.
  */
-export function nomadStageView(stage: NomadStage, server: boolean): NomadStageView {
+export function nomadStageView(stage: NomadStage, server: boolean, final: NomadSecurityView): NomadStageView {
   const s = nomadSecurityAt(stage, server);
   return {
-    tls: s.tls && {
-      http: true,
-      rpc: true,
-      caFile: NOMAD_TLS.ca,
-      certFile: NOMAD_TLS.cert,
-      keyFile: NOMAD_TLS.key,
-      verifyServerHostname: true,
-      verifyHttpsClient: true,
-      rpcUpgradeMode: s.tls.rpcUpgradeMode,
-    },
+    tls: s.tls && { ...final.tls, rpcUpgradeMode: s.tls.rpcUpgradeMode },
     acl: { enabled: s.acl },
   };
 }
