@@ -6,11 +6,12 @@ import { HostError } from "../../errors.js";
 import { asRoot } from "../../remote/command.js";
 import { sha256 } from "../../remote/upload.js";
 import type { DesiredFile } from "../../render/types.js";
+import { waitForQuorate } from "../cluster-quorum.js";
 import type { HostRun, RunContext } from "../context.js";
 import { withRole } from "../context.js";
 import { leaderLast } from "../phases/start-services.js";
 import { convergeFile } from "../phases/write-files.js";
-import { pollUntil } from "../quorum.js";
+import { isQuorate, pollUntil, serverAt } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
 import { reloadPaid, restartPaid } from "../restart-marker.js";
 import { systemctl, waitUnitRunning } from "../unit-health.js";
@@ -89,7 +90,10 @@ export async function runSteps(ctx: RunContext, steps: readonly SecurityStep[]):
       const servers = hosts.filter((h) => isServer(h.spec));
       const meanwhile = step.whileServers?.(ctx);
       meanwhile?.catch(() => {});
-      for (const h of await leaderLast(ctx, COMPONENT[c], servers))
+      // A server a cut-off run left stopped starts first: no other server's gate can pass without it.
+      const stopped = (h: HostRun) => h.state.units.get(COMPONENT[c].unit)?.active !== "active";
+      const ordered = await leaderLast(ctx, COMPONENT[c], servers);
+      for (const h of [...ordered.filter(stopped), ...ordered.filter((x) => !stopped(x))])
         await moveHost(ctx, h, step, label, checks);
       await meanwhile;
       await step.afterServers?.(ctx);
@@ -135,8 +139,10 @@ async function moveHost(
     if (ctx.gate.dryRun) assumeWritten(host, f);
   }
   if (host.daemonReload) await daemonReload(ctx, host);
-  if (!running || !host.restart.has(component.unit)) return;
   const server = isServer(host.spec);
+  if (!running && server && host.state.units.get(component.unit)?.loaded)
+    return startStoppedServer(ctx, host, c, to, label);
+  if (!running || !host.restart.has(component.unit)) return;
   await ctx.gate.wet(
     {
       host: host.spec.name,
@@ -146,13 +152,9 @@ async function moveHost(
     },
     async () => {
       const paid = async () => {
-        if (server && stageIndex(c, to) > 0) {
-          // Started with TLS: from now on this server serves HTTPS (its certificate of the cluster CA), and np
-          // reaches it there. Not before its stop: until then it serves plain HTTP, and a plain leader is the only
-          // server that answers consistent reads (the ones moved already forward to it with TLS, which it refuses).
-          const access = c === "consul" ? ctx.tunnels.consulAccess : ctx.tunnels.nomadAccess;
-          if (access.plainHttp?.delete(host.spec.name)) ctx.tunnels.forget(c, host.conn);
-        }
+        // Not before its stop: until then it serves plain HTTP, and a plain leader is the only server that
+        // answers consistent reads (the ones moved already forward to it with TLS, which it refuses).
+        if (server) reachOverTls(ctx, host, c, to);
         await restartPaid(ctx, host, component.unit);
         // A restart reads every file anew: a reload owed for the same files (Nomad's certificates) is paid too.
         await reloadPaid(ctx, host, component.unit);
@@ -215,6 +217,58 @@ async function moveNpAgent(ctx: RunContext, host: HostRun, label: string): Promi
   if (ctx.gate.dryRun) {
     host.restart.delete(agent.unit);
     host.reload.delete(agent.unit);
+  }
+}
+
+/** Once a server started with TLS, it serves HTTPS (its certificate of the cluster CA): np reaches it there. */
+function reachOverTls(ctx: RunContext, host: HostRun, c: MigratingComponent, stage: string): void {
+  if (stageIndex(c, stage) === 0) return;
+  const access = c === "consul" ? ctx.tunnels.consulAccess : ctx.tunnels.nomadAccess;
+  if (access.plainHttp?.delete(host.spec.name)) ctx.tunnels.forget(c, host.conn);
+}
+
+/**
+ * A server found stopped mid-migration (a run cut off between its stop and its start): started with its stage's
+ * files, then waited for as a healthy voter of a healthy quorum before anything else moves. The quorum gate of the
+ * next server could never pass without it.
+ */
+async function startStoppedServer(
+  ctx: RunContext,
+  host: HostRun,
+  c: MigratingComponent,
+  stage: string,
+  label: string,
+): Promise<void> {
+  const unit = COMPONENT[c].unit;
+  await ctx.gate.wet(
+    { host: host.spec.name, kind: "start", target: `${unit}.service`, detail: `start ${unit} (${label})` },
+    async () => {
+      ctx.out.host(host.spec.name, `${unit} is stopped: starting it (${label})`);
+      const restarts = await systemctl(host, "start", unit);
+      reachOverTls(ctx, host, c, stage);
+      await restartPaid(ctx, host, unit);
+      await reloadPaid(ctx, host, unit);
+      await waitUnitRunning(host, unit, restarts);
+      const ip = host.spec.privateAddress;
+      const back = await waitForQuorate(ctx, c, ctx.quorumTimeoutMs, {
+        last: host,
+        readingsInARow: 1,
+        ok: (q) => serverAt(q, ip)?.healthy === true && isQuorate(q, withRole(ctx, "server").length),
+      });
+      if (!back.ok)
+        throw new HostError(
+          host.spec.name,
+          `${unit} did not join a healthy quorum after its start${back.gaveUp ? ` (${back.gaveUp})` : ""}; np stopped before moving other hosts`,
+          `run \`np status\` to see the servers, and \`journalctl -u ${unit}\` on ${host.spec.name}`,
+        );
+    },
+  );
+  // What np now knows of the host (also on a dry run): the next step restarts it like the others.
+  const state = host.state.units.get(unit);
+  if (state) state.active = "active";
+  if (ctx.gate.dryRun) {
+    host.restart.delete(unit);
+    host.reload.delete(unit);
   }
 }
 
