@@ -344,32 +344,38 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       sampler.start();
       const nomadSampler = new QuorumSampler(readNomadQuorumOnNodes, () => step, 2, 500);
       nomadSampler.start();
-      // The first np up is cut off (Ctrl-C) 3 s after the first server's nomad.hcl of Nomad's first step was written
-      // (while that server restarts, most likely stopped); a second np up goes on from where each host stands.
+      // The first np up is cut off (Ctrl-C) while the first server of Nomad's first step is stopped (its nomad.hcl
+      // of that step written, its start not yet made), or 20 s after that file appeared should the stop never be
+      // caught; a second np up goes on from where each host stands (and starts a server left stopped first).
       const child = spawn(nodeBin, [npBin, "up", "-i", invFile], {
         cwd: work,
         env: { ...process.env, NO_COLOR: "1" },
       });
       const cutRun = collectOutput(child);
+      const probe =
+        "grep -q rpc_upgrade_mode /etc/nomad.d/nomad.hcl || exit 0; systemctl is-active -q nomad && echo written || echo stopped";
       let cutAt = "";
+      let cutWhileStopped = false;
+      let writtenSince = 0;
       for (const end = Date.now() + 1_200_000; !cutAt && child.exitCode === null && Date.now() < end; ) {
-        for (const s of SERVERS) {
-          const g = await sshToNodeAsync(
-            addr(s),
-            ["grep", "-c", "rpc_upgrade_mode", "/etc/nomad.d/nomad.hcl"],
-            {
-              keyFile: sbx.keyFile,
-              timeoutMs: 15_000,
-            },
-          );
-          if (g.stdout.trim() === "1") cutAt = s;
+        const seen = await Promise.all(
+          SERVERS.map((s) =>
+            sshToNodeAsync(addr(s), ["sh", "-c", probe], { keyFile: sbx.keyFile, timeoutMs: 15_000 }).then(
+              (r) => [s, r.stdout.trim()] as const,
+            ),
+          ),
+        );
+        const caught = seen.find(([, what]) => what === "stopped");
+        if (caught) {
+          cutAt = caught[0];
+          cutWhileStopped = true;
+        } else if (seen.some(([, what]) => what === "written")) {
+          writtenSince ||= Date.now();
+          if (Date.now() - writtenSince > 20_000) cutAt = seen.find(([, w]) => w === "written")?.[0] ?? "";
         }
-        await wait(1000);
+        if (!cutAt) await wait(200);
       }
-      if (cutAt) {
-        await wait(3000);
-        child.kill("SIGINT");
-      }
+      if (cutAt) child.kill("SIGINT");
       const first = await cutRun;
       step = "np up again";
       const r = await np(["up"]);
@@ -391,12 +397,13 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       const stopped = (first.stdout + first.stderr).split("\n").filter((l) => /^(error|hint):/.test(l));
       const started = (r.stdout + r.stderr).split("\n").filter((l) => /is stopped: starting it/.test(l));
       console.log(
-        `migrate e2e: the first np up was cut at ${cutAt}'s Nomad move: ${stopped.join(" ")}; the second: ${started.join(" ") || "no server was left stopped"}`,
+        `migrate e2e: the first np up was cut at ${cutAt}'s Nomad move (${cutWhileStopped ? "while it was stopped" : "after its file was written"}): ${stopped.join(" ")}; the second: ${started.join(" ") || "no server was left stopped"}`,
       );
       expect(cutAt, "Nomad's first step never began in the first np up").not.toBe("");
       expect(first.code, first.stdout + first.stderr).not.toBe(0);
       expect(first.stderr).toMatch(/interrupted/);
       expect(r.code, r.stdout + r.stderr).toBe(0);
+      if (cutWhileStopped) expect(started.join(" ")).toContain(`${cutAt}: nomad is stopped: starting it`);
       for (const [i, stage] of STEPS.entries())
         expect(first.stdout + first.stderr + r.stdout + r.stderr).toContain(
           `security migration step ${i + 1}/7, ${stage}`,
