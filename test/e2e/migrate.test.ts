@@ -5,7 +5,7 @@
 // sampled on the servers; the first `np up` is cut off (Ctrl-C) in Nomad's first step and a second goes on.
 // Afterwards Consul and Nomad are the fresh cluster's: anonymous reads denied, plain RPC and plain HTTP refused,
 // np deploy and np status work with np's tokens, and a second `np up` changes nothing.
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -318,7 +318,17 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
 
     it("np up migrates while a visitor requests the app and np status runs, cut off once and run again: no request fails, quorum kept", async () => {
       let step = "before np up";
-      const requests: { status: number; body: string; fellOver: boolean }[] = [];
+      const requests: { status: number; body: string; fellOver: boolean; at: number; edge: string }[] = [];
+      /** Every line np up printed, with when: a failed request is shown with what np was doing then. */
+      const npLines: { at: number; text: string }[] = [];
+      const timed = (child: ChildProcessWithoutNullStreams) => {
+        for (const stream of [child.stdout, child.stderr])
+          stream.on("data", (c: Buffer) => {
+            for (const text of c.toString().split("\n"))
+              if (text.trim()) npLines.push({ at: Date.now(), text });
+          });
+        return child;
+      };
       const statuses: NpResult[] = [];
       let running = true;
       const visitor = (async () => {
@@ -328,7 +338,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
           let r = await visit(first as string);
           const fellOver = r.status === 0;
           if (fellOver) r = await visit(other as string);
-          requests.push({ ...r, fellOver });
+          requests.push({ ...r, fellOver, at: Date.now(), edge: (fellOver ? other : first) as string });
           await wait(100);
         }
       })();
@@ -347,10 +357,9 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       // The first np up is cut off (Ctrl-C) while the first server of Nomad's first step is stopped (its nomad.hcl
       // of that step written, its start not yet made), or 20 s after that file appeared should the stop never be
       // caught; a second np up goes on from where each host stands (and starts a server left stopped first).
-      const child = spawn(nodeBin, [npBin, "up", "-i", invFile], {
-        cwd: work,
-        env: { ...process.env, NO_COLOR: "1" },
-      });
+      const child = timed(
+        spawn(nodeBin, [npBin, "up", "-i", invFile], { cwd: work, env: { ...process.env, NO_COLOR: "1" } }),
+      );
       const cutRun = collectOutput(child);
       const probe =
         "grep -q rpc_upgrade_mode /etc/nomad.d/nomad.hcl || exit 0; systemctl is-active -q nomad && echo written || echo stopped";
@@ -378,12 +387,39 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       if (cutAt) child.kill("SIGINT");
       const first = await cutRun;
       step = "np up again";
-      const r = await np(["up"]);
+      const r = await collectOutput(
+        timed(
+          spawn(nodeBin, [npBin, "up", "-i", invFile], { cwd: work, env: { ...process.env, NO_COLOR: "1" } }),
+        ),
+      );
       step = "after np up";
       await wait(5000);
       running = false;
       await Promise.all([visitor, status, sampler.stop(), nomadSampler.stop()]);
       const failed = requests.filter((x) => x.status !== 200 || x.body !== "hello v1");
+      for (const f of failed.slice(0, 5))
+        console.log(
+          `migrate e2e: ${new Date(f.at).toISOString()} ${f.edge} answered ${f.status}; np's last lines before:\n` +
+            npLines
+              .filter((l) => l.at <= f.at && l.at > f.at - 15_000)
+              .slice(-12)
+              .map((l) => `  ${new Date(l.at).toISOString()} ${l.text}`)
+              .join("\n"),
+        );
+      const f0 = failed[0];
+      if (f0) {
+        const since = new Date(f0.at - 20_000).toISOString().slice(0, 19).replace("T", " ");
+        const until_ = new Date(f0.at + 3000).toISOString().slice(0, 19).replace("T", " ");
+        const j = onNode(f0.edge, [
+          "sh",
+          "-c",
+          'journalctl -u traefik -u consul --since "$1" --until "$2" --no-pager -o short-iso | tail -40',
+          "sh",
+          since,
+          until_,
+        ]);
+        console.log(`migrate e2e: ${f0.edge}'s traefik and consul around the first failure:\n${j.stdout}`);
+      }
       const codes = new Map<number, number>();
       for (const x of statuses) codes.set(x.code, (codes.get(x.code) ?? 0) + 1);
       const byCode = [...codes].map(([code, n]) => `${n} exited ${code}`);
