@@ -218,7 +218,6 @@ describe("renderTemplate", () => {
           keyFile: "k",
           verifyServerHostname: true,
           verifyHttpsClient: true,
-          rpcUpgradeMode: false,
         },
         acl: { enabled: true },
       },

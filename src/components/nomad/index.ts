@@ -3,8 +3,7 @@ import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index
 import { CONSUL, CONSUL_TOKEN } from "../consul/index.js";
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
-import { NOMAD_FINAL_STAGE, type NomadStageView, nomadStageView } from "./migrate-stages.js";
-import { nomadSecurity } from "./security.js";
+import { type NomadSecurityView, nomadSecurity } from "./security.js";
 import { NOMAD_TLS, nomadTlsFiles, runsNomad } from "./tls.js";
 
 export {
@@ -52,13 +51,12 @@ export interface NomadView {
     meta: { key: string; value: string }[] | null;
   } | null;
   consul: { address: string; token: Secret };
-  /** The `tls` and `acl` blocks (security.ts decides them; migrate-stages.ts during a migration). */
-  security: NomadStageView;
+  /** The `tls` and `acl` blocks (src/components/nomad/security.ts decides them). */
+  security: NomadSecurityView;
 }
 
 /** The values of one host's nomad.hcl. */
-export function nomadView({ inv, host, secrets, stages }: RenderInput): NomadView {
-  const stage = stages?.nomad ?? NOMAD_FINAL_STAGE;
+export function nomadView({ inv, host, secrets }: RenderInput): NomadView {
   const servers = serverAddresses(inv);
   const meta = Object.keys(host.meta)
     .toSorted()
@@ -81,7 +79,7 @@ export function nomadView({ inv, host, secrets, stages }: RenderInput): NomadVie
       address: `${CONSUL.http.host}:${CONSUL.http.port}`,
       token: secrets.get(isServer(host) ? CONSUL_TOKEN.nomadServer : CONSUL_TOKEN.nomadClient),
     },
-    security: nomadStageView(stage, isServer(host), nomadSecurity(inv, host)),
+    security: nomadSecurity(inv, host),
   };
 }
 
