@@ -11,14 +11,10 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/api/http.js";
 import { nomadKeyring, onlyKeyEverywhere } from "../../src/api/keyring.js";
-import { loadClusterSecrets } from "../../src/cluster/cluster-secrets.js";
-import { bootstrapNomadAcl } from "../../src/cluster/nomad-acl-bootstrap.js";
-import { NOMAD_MANAGEMENT } from "../../src/components/nomad/index.js";
-import { operatorProfile } from "../../src/pki/index.js";
-import { TLS_SECRET } from "../../src/pki/values.js";
 import { generateGossipKey, type SecretValues } from "../../src/secrets/index.js";
 import { until } from "../helpers/consul-tls-cluster.js";
-import { LoopbackNomad, nomadDispatcher, nomadHttps } from "../helpers/nomad-tls-cluster.js";
+import { startSecureNomad } from "../helpers/nomad-secure-cluster.js";
+import { type LoopbackNomad, type nomadDispatcher, nomadHttps } from "../helpers/nomad-tls-cluster.js";
 import { host, inventory } from "../unit/render-fixtures.js";
 
 const DOUBLE = fileURLToPath(new URL("../doubles/nomad-double.mjs", import.meta.url));
@@ -87,17 +83,9 @@ const poolHolds = (keys: string[], n = 3, via = s1) =>
 
 describe("Nomad's gossip keyring through np's client, against the Nomad double started from np's renders", () => {
   beforeAll(async () => {
-    secrets = (await loadClusterSecrets(inv)).secrets;
-    cluster = new LoopbackNomad(path.join(inv.dir, "hosts"), inv, secrets);
-    for (const h of [...S, C]) cluster.start(h);
-    const id = operatorProfile(inv.cluster.name).id;
-    dispatcher = nomadDispatcher(reveal(TLS_SECRET.caCert), {
-      cert: reveal(TLS_SECRET.cert(id)),
-      key: reveal(TLS_SECRET.key(id)),
-    });
-    management = reveal(NOMAD_MANAGEMENT.name);
-    const apis = S.map((h) => nomadHttps(h, dispatcher));
-    expect(await bootstrapNomadAcl(apis, management, { timeoutMs: 60_000, intervalMs: 300 })).toBe(true);
+    const started = await startSecureNomad(inv, S, [...S, C]);
+    ({ secrets, cluster, dispatcher, management } = started);
+    expect(started.bootstrapped).toBe(true);
   }, 90_000);
 
   afterAll(async () => {

@@ -13,8 +13,6 @@ import { loadClusterSecrets } from "../../src/cluster/cluster-secrets.js";
 import { nomadAclActions, readNomadAcl } from "../../src/cluster/nomad-acl.js";
 import { bootstrapNomadAcl, isNomadManagement } from "../../src/cluster/nomad-acl-bootstrap.js";
 import { NOMAD_MANAGEMENT, NOMAD_TOKEN, nomadAcl } from "../../src/components/nomad/index.js";
-import { operatorProfile } from "../../src/pki/index.js";
-import { TLS_SECRET } from "../../src/pki/values.js";
 import {
   createNomadToken,
   NOMAD_MANAGEMENT_NAME,
@@ -23,7 +21,8 @@ import {
 } from "../../src/rotate/nomad-tokens.js";
 import { SecretStore, type SecretValues } from "../../src/secrets/index.js";
 import { until as waitFor } from "../helpers/consul-tls-cluster.js";
-import { LoopbackNomad, nomadDispatcher, nomadHttps } from "../helpers/nomad-tls-cluster.js";
+import { startSecureNomad } from "../helpers/nomad-secure-cluster.js";
+import { type LoopbackNomad, type nomadDispatcher, nomadHttps } from "../helpers/nomad-tls-cluster.js";
 import { host, inventory } from "../unit/render-fixtures.js";
 
 // Loopback addresses of this file's agents (nomad-tls-acl.test.ts uses .71-.74).
@@ -49,17 +48,9 @@ const listJobs = async (token: string) => {
 
 describe("np rotate tokens against the Nomad double started from np's renders", () => {
   beforeAll(async () => {
-    secrets = (await loadClusterSecrets(inv)).secrets;
-    cluster = new LoopbackNomad(path.join(inv.dir, "hosts"), inv, secrets);
-    for (const h of [...S, C]) cluster.start(h);
-    const id = operatorProfile(inv.cluster.name).id;
-    dispatcher = nomadDispatcher(reveal(TLS_SECRET.caCert), {
-      cert: reveal(TLS_SECRET.cert(id)),
-      key: reveal(TLS_SECRET.key(id)),
-    });
-    management = reveal(NOMAD_MANAGEMENT.name);
-    const apis = S.map((h) => nomadHttps(h, dispatcher));
-    expect(await bootstrapNomadAcl(apis, management, { timeoutMs: 60_000, intervalMs: 300 })).toBe(true);
+    const started = await startSecureNomad(inv, S, [...S, C]);
+    ({ secrets, cluster, dispatcher, management } = started);
+    expect(started.bootstrapped).toBe(true);
     // np up's ACL phase: np's policies and client tokens, each SecretID saved as Nomad made it.
     const api = acl();
     const desired = nomadAcl(inv);
