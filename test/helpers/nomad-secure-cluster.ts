@@ -1,4 +1,5 @@
 import path from "node:path";
+import { NomadAclApi } from "../../src/api/nomad-acl.js";
 import { loadClusterSecrets } from "../../src/cluster/cluster-secrets.js";
 import { bootstrapNomadAcl } from "../../src/cluster/nomad-acl-bootstrap.js";
 import { NOMAD_MANAGEMENT } from "../../src/components/nomad/index.js";
@@ -6,6 +7,7 @@ import type { HostSpec, Inventory } from "../../src/inventory/index.js";
 import { operatorProfile } from "../../src/pki/index.js";
 import { TLS_SECRET } from "../../src/pki/values.js";
 import type { SecretValues } from "../../src/secrets/index.js";
+import { until } from "./consul-tls-cluster.js";
 import { LoopbackNomad, nomadDispatcher, nomadHttps } from "./nomad-tls-cluster.js";
 
 /** A running cluster of np's Nomad double as `np up` leaves it, and how np reaches it. */
@@ -41,5 +43,13 @@ export async function startSecureNomad(
   const management = reveal(NOMAD_MANAGEMENT.name);
   const apis = servers.map((h) => nomadHttps(h, dispatcher));
   const bootstrapped = await bootstrapNomadAcl(apis, management, { timeoutMs: 60_000, intervalMs: 300 });
+  // As np up leaves it: every server resolves the management token (a follower applies the bootstrap a moment
+  // after the leader; a test asking it sooner would get 403 on a loaded machine).
+  for (const h of servers)
+    await until(`${h.name} resolves np's management token`, async () =>
+      (await new NomadAclApi(nomadHttps(h, dispatcher)).self(management))?.Type === "management"
+        ? true
+        : undefined,
+    );
   return { secrets, cluster, dispatcher, management, bootstrapped };
 }
