@@ -14,11 +14,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import http from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
+import { consulMissing } from "../helpers/consul-binary.js";
+import { freePort, startConsulDev } from "../helpers/consul-dev.js";
 
 const BUNDLE = path.resolve("dist/agent/np-agent.mjs");
 const ALLOC = "5fc98185-17ff-26bc-a802-0c74fa471c99";
@@ -28,14 +29,6 @@ const PASSWORD = "Ingest-Pass-1!";
 const tmp = mkdtempSync(path.join(tmpdir(), "np-agent-contract-"));
 const procs: ChildProcess[] = [];
 const servers: http.Server[] = [];
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function until<T>(
   what: string,
@@ -280,37 +273,10 @@ describe.skipIf(consulMissing())(
     beforeAll(async () => {
       if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} missing: run npm run build first`);
       const dir = mkdtempSync(path.join(tmp, "env-"));
-      const [httpPort, serfLan, serfWan, server, agentPort] = await Promise.all([
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-        freePort(),
-      ]);
-      const consul = spawn(
-        consulBinary,
-        [
-          "agent",
-          "-dev",
-          "-bind",
-          "127.0.0.1",
-          "-client",
-          "127.0.0.1",
-          `-http-port=${httpPort}`,
-          `-serf-lan-port=${serfLan}`,
-          `-serf-wan-port=${serfWan}`,
-          `-server-port=${server}`,
-          "-dns-port=-1",
-          "-grpc-port=-1",
-          "-node=agent-contract",
-        ],
-        { stdio: "ignore" },
-      );
-      procs.push(consul);
-      const consulUrl = `http://127.0.0.1:${httpPort}`;
-      await until("a Consul leader", async () =>
-        (await getJson(`${consulUrl}/v1/status/leader`)).body ? true : undefined,
-      );
+      const agentPort = await freePort();
+      const consul = await startConsulDev({ node: "agent-contract" });
+      procs.push(consul.proc);
+      const consulUrl = consul.url;
       await oo.start();
       const nomadPort = await startNomadStandIn();
       const nomadDir = path.join(dir, "nomad");

@@ -3,7 +3,6 @@
 // through SSH tunnels; everything above the dispatcher is the same code), and an Output that records lines.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +15,7 @@ import type { NomadJob } from "../../src/app/job-types.js";
 import { parseApp } from "../../src/app/load.js";
 import type { AppSpec } from "../../src/app/types.js";
 import type { HostOutcomes, LiveLines, Output } from "../../src/output/port.js";
+import { startConsulDev } from "../helpers/consul-dev.js";
 
 export const CONSUL_BINARY = "/var/cache/np-test/consul-1.8.7/consul";
 const DOUBLE = fileURLToPath(new URL("../doubles/nomad-double.mjs", import.meta.url));
@@ -26,15 +26,6 @@ export function doubleClusterMissing(): string | null {
   const reason = `${CONSUL_BINARY} is missing (run test/tools/fetch-consul.sh)`;
   if (process.env.CI === "true") throw new Error(reason);
   return reason;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const a = s.address() as { port: number };
-      s.close(() => resolve(a.port));
-    });
-  });
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
@@ -79,36 +70,9 @@ async function start(
   root: string,
   procs: ChildProcess[],
 ): Promise<DoubleCluster> {
-  const consulPort = await freePort();
-  const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-  const flag = (name: string, i: number) => [`-${name}`, String(ports[i])];
-  procs.push(
-    spawn(
-      CONSUL_BINARY,
-      [
-        "agent",
-        "-dev",
-        "-bind",
-        "127.0.0.1",
-        "-client",
-        "127.0.0.1",
-        "-http-port",
-        String(consulPort),
-        ...flag("dns-port", 0),
-        ...flag("serf-lan-port", 1),
-        ...flag("serf-wan-port", 2),
-        ...flag("server-port", 3),
-        ...flag("grpc-port", 4),
-        "-data-dir",
-        path.join(root, "consul"),
-      ],
-      { stdio: "ignore" },
-    ),
-  );
-  await until(
-    "consul",
-    async () => (await fetch(`http://127.0.0.1:${consulPort}/v1/status/leader`)).ok || undefined,
-  );
+  const dev = await startConsulDev({ binary: CONSUL_BINARY, dataDir: path.join(root, "consul") });
+  procs.push(dev.proc);
+  const consulPort = dev.port;
   const serverIp = `${prefix}.1`;
   const agent = (name: string, ip: string, server: boolean) => {
     const dir = path.join(root, name);

@@ -4,11 +4,11 @@
 // samples (test/fixtures) key by key and type by type.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startConsulDev } from "../helpers/consul-dev.js";
 
 const DOUBLE = fileURLToPath(new URL("../doubles/nomad-double.mjs", import.meta.url));
 const FIX = fileURLToPath(new URL("../fixtures", import.meta.url));
@@ -26,15 +26,6 @@ const procs: ChildProcess[] = [];
 let consulPort = 0;
 const ENV = { ...process.env, NOMAD_DOUBLE_GOSSIP_MS: "200", NOMAD_DOUBLE_NODE_TTL_MS: "3000" };
 const SERVER = "127.0.0.31";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const a = s.address() as { port: number };
-      s.close(() => resolve(a.port));
-    });
-  });
-}
 
 function agent(name: string, ip: string, server: boolean): void {
   const dir = path.join(root, name);
@@ -144,39 +135,9 @@ describe.skipIf(!haveConsul)(
   "np's Nomad double: jobs, deployments, allocations and logs (real Consul 1.8.7)",
   () => {
     beforeAll(async () => {
-      consulPort = await freePort();
-      const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-      const consul = spawn(
-        CONSUL,
-        [
-          "agent",
-          "-dev",
-          "-bind",
-          "127.0.0.1",
-          "-client",
-          "127.0.0.1",
-          "-http-port",
-          String(consulPort),
-          "-dns-port",
-          String(ports[0]),
-          "-serf-lan-port",
-          String(ports[1]),
-          "-serf-wan-port",
-          String(ports[2]),
-          "-server-port",
-          String(ports[3]),
-          "-grpc-port",
-          String(ports[4]),
-          "-data-dir",
-          path.join(root, "consul"),
-        ],
-        { stdio: "ignore" },
-      );
-      procs.push(consul);
-      await until(
-        "consul",
-        async () => (await fetch(`http://127.0.0.1:${consulPort}/v1/status/leader`)).ok || undefined,
-      );
+      const dev = await startConsulDev({ binary: CONSUL, dataDir: path.join(root, "consul") });
+      procs.push(dev.proc);
+      consulPort = dev.port;
       agent("srv", SERVER, true);
       agent("c1", "127.0.0.32", false);
       agent("c2", "127.0.0.33", false);

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
+import type net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,8 @@ import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { fromJSONSchema } from "zod";
-import { consulBinary, consulMissing } from "../helpers/consul-binary.js";
+import { consulMissing } from "../helpers/consul-binary.js";
+import { type ConsulDev, freePort, startConsulDev } from "../helpers/consul-dev.js";
 
 const DOUBLE = fileURLToPath(new URL("../doubles/traefik-double.mjs", import.meta.url));
 const SCHEMA = fileURLToPath(new URL("../fixtures/traefik/traefik-v3.schema.json", import.meta.url));
@@ -28,13 +29,6 @@ function validator(file: string) {
 }
 const staticSchema = validator(SCHEMA);
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -117,7 +111,7 @@ const exited = (p: ChildProcess) =>
   );
 
 describe.skipIf(consulMissing())("Traefik double against a real Consul 1.8.7 agent", () => {
-  let consul: ChildProcess;
+  let consul: ConsulDev | undefined;
   let consulUrl: string;
   let b1: Awaited<ReturnType<typeof backend>>;
   let b2: Awaited<ReturnType<typeof backend>>;
@@ -160,26 +154,10 @@ describe.skipIf(consulMissing())("Traefik double against a real Consul 1.8.7 age
   };
 
   beforeAll(async () => {
-    Object.assign(ports, { web: await freePort(), internal: await freePort(), consul: await freePort() });
-    const [serf, wan, server] = [await freePort(), await freePort(), await freePort()];
-    consul = spawn(
-      consulBinary,
-      ["agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1", "-node", "traefik-double-test"]
-        .concat(["-http-port", String(ports.consul), "-dns-port", "-1", "-grpc-port", "-1"])
-        .concat([
-          "-serf-lan-port",
-          String(serf),
-          "-serf-wan-port",
-          String(wan),
-          "-server-port",
-          String(server),
-        ]),
-      { stdio: "ignore" },
-    );
-    consulUrl = `http://127.0.0.1:${ports.consul}`;
-    await until("a Consul leader", async () =>
-      (await (await fetch(`${consulUrl}/v1/status/leader`)).json()) ? true : undefined,
-    );
+    Object.assign(ports, { web: await freePort(), internal: await freePort() });
+    consul = await startConsulDev({ node: "traefik-double-test" });
+    consulUrl = consul.url;
+    ports.consul = consul.port;
     b1 = await backend("b1");
     b2 = await backend("b2");
     await register("web-1", b1.port, webTags);
@@ -246,7 +224,7 @@ describe.skipIf(consulMissing())("Traefik double against a real Consul 1.8.7 age
 
   afterAll(async () => {
     traefik?.proc.kill("SIGKILL");
-    consul?.kill("SIGKILL");
+    consul?.stop();
     b1?.close();
     b2?.close();
     rmSync(work, { recursive: true, force: true });
