@@ -2,6 +2,7 @@
 // take one between our pick and Consul's bind (vitest runs files in parallel): when the agent exits before it
 // serves, start it again on fresh ports; when it never serves, fail with what it printed.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 import { consulBinary } from "./consul-binary.js";
 
@@ -24,6 +25,20 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
   });
 }
 
+/** A port free for TCP and UDP both: Consul's Serf and DNS ports take both. */
+async function freeTcpUdpPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const udp = createSocket("udp4");
+    const free = await new Promise<boolean>((resolve) => {
+      udp.once("error", () => resolve(false));
+      udp.bind(port, "127.0.0.1", () => resolve(true));
+    });
+    await new Promise<void>((r) => (free ? udp.close(() => r()) : r()));
+    if (free) return port;
+  }
+}
+
 const ATTEMPTS = 4;
 
 /** Starts `consul agent -dev` and resolves once it has a leader. `extra` are further agent flags. */
@@ -32,7 +47,7 @@ export async function startConsulDev(
 ): Promise<ConsulDev> {
   let lastFailure = "";
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const [http, serfLan, serfWan, server] = await Promise.all([1, 2, 3, 4].map(() => freePort()));
+    const [http, serfLan, serfWan, server] = await Promise.all([1, 2, 3, 4].map(() => freeTcpUdpPort()));
     const args = ["agent", "-dev", "-bind", "127.0.0.1", "-client", "127.0.0.1"]
       .concat(["-http-port", String(http), "-dns-port", "-1", "-grpc-port", "-1"])
       .concat(["-serf-lan-port", String(serfLan), "-serf-wan-port", String(serfWan)])
