@@ -42,8 +42,27 @@ export function serviceOn(
   return {
     name,
     status: (worst ?? "passing") as ServiceStatus["status"],
-    output: bad ? (bad.Output.trim().split("\n")[0]?.slice(0, 200) ?? "") : "",
+    output: bad ? checkOutputLine(bad.Output) : "",
   };
+}
+
+/**
+ * A failing check's output on one line. Consul's HTTP check output is `HTTP GET <url>: <status> Output: <body>`;
+ * a JSON body that lists `problems` (np-agent's /v1/health) is shown as those problems, since its first line alone
+ * is `{`; any other output has its whitespace folded.
+ */
+export function checkOutputLine(output: string, max = 300): string {
+  const at = output.indexOf(" Output: ");
+  const body = at >= 0 ? output.slice(at + " Output: ".length) : "";
+  let line = output.replace(/\s+/g, " ").trim();
+  try {
+    const problems = (JSON.parse(body) as { problems?: { id?: string; message?: string }[] }).problems;
+    if (Array.isArray(problems) && problems.length > 0)
+      line = `${output.slice(0, at)}: ${problems.map((p) => `${p.id}: ${p.message}`).join("; ")}`;
+  } catch {
+    // not JSON: the folded output it is
+  }
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 /** What `np status` reports; `degraded` lists why the cluster is not healthy. */

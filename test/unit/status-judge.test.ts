@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { QuorumHealth } from "../../src/cluster/quorum.js";
-import { judge, type NodeStatus, serviceOn } from "../../src/cluster/status.js";
+import { checkOutputLine, judge, type NodeStatus, serviceOn } from "../../src/cluster/status.js";
 import { cluster } from "./render-fixtures.js";
 
 const inv = cluster();
@@ -126,5 +126,27 @@ describe("np status judges the cluster against the inventory", () => {
     expect(serviceOn(all, "traefik", "edge-2")).toMatchObject({ status: "critical" });
     expect(serviceOn(all, "traefik", "e3")).toMatchObject({ status: "passing", output: "" });
     expect(serviceOn(all, "traefik", "nope")).toMatchObject({ status: "missing" });
+  });
+
+  it("a failing check's output is one line; np-agent's JSON health body shows its problems", () => {
+    const agent = `HTTP GET http://10.0.0.4:9190/v1/health: 503 Service Unavailable Output: ${JSON.stringify(
+      {
+        status: "unhealthy",
+        node: "node4",
+        problems: [
+          { id: "consul", level: "error", message: "Consul answered 403: ACL not found" },
+          { id: "nomad", level: "error", message: "Nomad answered 403" },
+        ],
+      },
+      null,
+      2,
+    )}`;
+    expect(checkOutputLine(agent)).toBe(
+      "HTTP GET http://10.0.0.4:9190/v1/health: 503 Service Unavailable: consul: Consul answered 403: ACL not found; nomad: Nomad answered 403",
+    );
+    expect(checkOutputLine("dial tcp 10.0.0.2:80:\n  connection refused\n")).toBe(
+      "dial tcp 10.0.0.2:80: connection refused",
+    );
+    expect(checkOutputLine("x".repeat(400))).toHaveLength(300);
   });
 });
