@@ -17,6 +17,12 @@ export interface ConsulAccess {
   ca?: string;
   /** np's token (the management token), read at each request: the bootstrap may give it mid-run. */
   token?: Secret;
+  /**
+   * Servers (by host name) whose Consul serves no HTTPS yet: a cluster an earlier np made, before its migration to
+   * TLS reached them. np reaches them over the plain HTTP API on loopback, and without its token (they have no
+   * ACLs yet either, and np's token never travels unencrypted).
+   */
+  plainHttp?: Set<string>;
 }
 
 /** What np holds for Consul in `.np/` (never creating anything): for the commands that only read the cluster. */
@@ -38,6 +44,11 @@ export interface NomadAccess {
   tls?: { ca: string; cert: string; key: string };
   /** The token np sends, read at each request. */
   token?: Secret;
+  /**
+   * Servers (by host name) whose Nomad serves no HTTPS yet: a cluster an earlier np made, before its migration to
+   * TLS reached them. np reaches them over plain HTTP, without its token (it never travels unencrypted).
+   */
+  plainHttp?: Set<string>;
 }
 
 /**
@@ -85,16 +96,64 @@ export class ApiTunnels {
   }
 
   /**
+   * Runs `fn` with the Consul API of one server. A server that refuses HTTPS while np holds a CA is one an earlier
+   * np made, its migration to TLS not there yet (`np status` while `np up` migrates): it is asked again over its
+   * plain HTTP API on loopback, without np's token, and reached that way from then on.
+   */
+  async askConsul<T>(conn: SshConnection, fn: (consul: ConsulApi) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.for("consul", conn, ""));
+    } catch (err) {
+      this.consulAccess.plainHttp ??= new Set();
+      const plain = this.consulAccess.plainHttp;
+      if (this.consulAccess.ca === undefined || plain.has(conn.name) || !httpsRefused(err)) throw err;
+      plain.add(conn.name);
+      this.forget("consul", conn);
+      return fn(this.for("consul", conn, ""));
+    }
+  }
+
+  /**
+   * Runs `fn` with the Nomad API of one server. A server that answers np's TLS handshake in plain HTTP while np
+   * holds a CA is one an earlier np made, its migration to TLS not there yet: it is asked again over plain HTTP,
+   * without np's token, and reached that way from then on (like askConsul).
+   */
+  async askNomad<T>(
+    conn: SshConnection,
+    privateAddress: string,
+    fn: (nomad: NomadApi) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn(this.for("nomad", conn, privateAddress));
+    } catch (err) {
+      this.nomadAccess.plainHttp ??= new Set();
+      const plain = this.nomadAccess.plainHttp;
+      if (this.nomadAccess.tls === undefined || plain.has(conn.name) || !answeredInPlain(err)) throw err;
+      plain.add(conn.name);
+      this.forget("nomad", conn);
+      return fn(this.for("nomad", conn, privateAddress));
+    }
+  }
+
+  /** Drops the cached API of `service` on one server: its way in changed (a migration step gave it HTTPS). */
+  forget(service: "consul" | "nomad", conn: SshConnection): void {
+    this.cache.delete(`${service}@${conn.name}`);
+  }
+
+  /**
    * Consul's APIs listen on the server's loopback only: HTTPS on 8501, whose certificate names 127.0.0.1 and is
-   * checked against the cluster CA inside the tunnel; plain HTTP on 8500 only for a cluster without a CA.
+   * checked against the cluster CA inside the tunnel; plain HTTP on 8500 for a cluster without a CA, and without
+   * np's token for a server not migrated to TLS yet.
    */
   private consul(conn: SshConnection): ConsulApi {
-    const { ca } = this.consulAccess;
-    const { host, port } = ca ? CONSUL.https : CONSUL.http;
-    const d = tunnelDispatcher(conn, host, port, ca ? { ca, host } : undefined);
+    const { ca, plainHttp } = this.consulAccess;
+    const plainOnly = plainHttp?.has(conn.name) === true;
+    const tls = ca !== undefined && !plainOnly;
+    const { host, port } = tls ? CONSUL.https : CONSUL.http;
+    const d = tunnelDispatcher(conn, host, port, tls ? { ca, host } : undefined);
     this.dispatchers.push(d);
-    return new ConsulApi(`${ca ? "https" : "http"}://${host}:${port}`, d, () =>
-      this.consulAccess.token?.reveal(),
+    return new ConsulApi(`${tls ? "https" : "http"}://${host}:${port}`, d, () =>
+      plainOnly ? undefined : this.consulAccess.token?.reveal(),
     );
   }
 
@@ -103,15 +162,35 @@ export class ApiTunnels {
    * and is checked against the cluster CA inside the tunnel, np presenting its operator certificate.
    */
   private nomad(conn: SshConnection, privateAddress: string): NomadApi {
-    const { tls } = this.nomadAccess;
+    const plainOnly = this.nomadAccess.plainHttp?.has(conn.name) === true;
+    const tls = plainOnly ? undefined : this.nomadAccess.tls;
     const d = tunnelDispatcher(conn, privateAddress, NOMAD.httpPort, tls && { ...tls, host: privateAddress });
     this.dispatchers.push(d);
     return new NomadApi(`${tls ? "https" : "http"}://${privateAddress}:${NOMAD.httpPort}`, d, () =>
-      this.nomadAccess.token?.reveal(),
+      plainOnly ? undefined : this.nomadAccess.token?.reveal(),
     );
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.dispatchers.map((d) => d.destroy()));
   }
+}
+
+/** Whether a request failed because nothing listens on Consul's HTTPS port (the tunnel to it was refused). */
+function httpsRefused(err: unknown): boolean {
+  const target = `cannot open a tunnel to ${CONSUL.https.host}:${CONSUL.https.port}`;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e.message.includes(target) && /refused/i.test(e.message)) return true;
+  return false;
+}
+
+/** Whether a TLS handshake failed because the server answered in plain text (OpenSSL's record-layer errors). */
+function answeredInPlain(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG)$/.test(code))
+      return true;
+    if (/wrong version number|packet length too long/i.test(e.message)) return true;
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import type { FetchedArtifact } from "../artifacts/types.js";
-import type { BinarySpec, Component, DesiredHost } from "../components/index.js";
+import type { BinarySpec, Component, DesiredHost, SecurityStages } from "../components/index.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { Output } from "../output/port.js";
 import type { HostFacts } from "../preflight/parse-facts.js";
@@ -23,6 +23,9 @@ export interface HostRun {
   facts: HostFacts;
   clockOffsetMs: number;
   state: HostState;
+  /** Where the host is in a migration to TLS and ACLs (cluster/migrate/); absent: at the final stage. */
+  stages?: SecurityStages;
+  /** Rendered for `stages`. */
   desired: DesiredHost;
   /** Filled once the artifacts are verified. */
   binaries: DesiredBinary[];

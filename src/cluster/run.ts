@@ -7,6 +7,8 @@ import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";
 import type { Phase, RunContext } from "./context.js";
 import { acquireClusterLock, type ClusterLock } from "./lock.js";
+import { detectSecurityStages } from "./migrate/detect-stages.js";
+import { finishSecurity, migrateSecurity } from "./migrate/phases.js";
 import { consulAclBootstrap } from "./phases/consul-acl-bootstrap.js";
 import { consulAclTokens } from "./phases/consul-acl-tokens.js";
 import { fetchArtifactsPhase, prefetchAmd64 } from "./phases/fetch-artifacts.js";
@@ -26,7 +28,7 @@ import { waitForQuorum } from "./phases/wait-for-quorum.js";
 import { writeConfigs, writeUnits } from "./phases/write-files.js";
 
 /** Phases that only read: they run while the cluster lock is being taken. */
-export const READ_PHASES: Phase[] = [loadSecrets, gather];
+export const READ_PHASES: Phase[] = [loadSecrets, gather, detectSecurityStages];
 
 /** The provisioning flow of design.md after the reads, one phase per step; `np plan` runs them as a dry run. */
 export const UP_PHASES: Phase[] = [
@@ -34,6 +36,8 @@ export const UP_PHASES: Phase[] = [
   fetchArtifactsPhase,
   usersAndDirs,
   installBinaries,
+  // A cluster made by an earlier np: Consul moved to TLS and ACLs that still allow, its tokens made (see migrate/).
+  migrateSecurity,
   writeConfigs,
   writeUnits,
   // Consul's servers, its ACLs and every token before anything else starts: clients need their tokens to start.
@@ -45,6 +49,8 @@ export const UP_PHASES: Phase[] = [
   nomadAclBootstrap,
   nomadAclTokens,
   startServices,
+  // ... and, once every service restarted with its token, ACLs that deny.
+  finishSecurity,
   waitForQuorum,
   ingestCredential,
   verifyMembers,

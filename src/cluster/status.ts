@@ -108,9 +108,8 @@ export async function readClusterStatus(inv: Inventory, signal: AbortSignal): Pr
       lastError = "no server reachable";
       for (const { h, conn } of vias) {
         try {
-          return await fn(
-            tunnels.for("consul", conn, h.privateAddress),
-            tunnels.for("nomad", conn, h.privateAddress),
+          return await tunnels.askConsul(conn, (c) =>
+            tunnels.askNomad(conn, h.privateAddress, (n) => fn(c, n)),
           );
         } catch (err) {
           // This server's API is down (the server may be the one that failed): ask the next.

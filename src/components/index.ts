@@ -6,7 +6,7 @@ import { nomad } from "./nomad/index.js";
 import { npAgent } from "./np-agent/index.js";
 import { openobserve } from "./openobserve/index.js";
 import { traefik } from "./traefik/index.js";
-import type { BinarySpec, Component, PortSpec } from "./types.js";
+import type { BinarySpec, Component, PortSpec, SecurityStages } from "./types.js";
 
 /**
  * Every component np installs, in start order (Consul first: the others register with it). Adding a component
@@ -21,7 +21,14 @@ export const COMPONENTS: readonly Component[] = [
   npAgent((host) => componentsOf(host).map((c) => c.unit)),
 ];
 
-export type { BinarySpec, Component, ComponentName, PortSpec, RestartPolicy } from "./types.js";
+export type {
+  BinarySpec,
+  Component,
+  ComponentName,
+  PortSpec,
+  RestartPolicy,
+  SecurityStages,
+} from "./types.js";
 
 /** The np-agent component (the ingest-credential phase re-renders its config). */
 export function npAgentComponent(): Component {
@@ -52,9 +59,14 @@ export interface DesiredHost {
  * The desired state of one host. It depends only on the arguments (no timestamps, fixed order), so np can compare
  * checksums to find what changed.
  */
-export function desiredHost(inv: Inventory, host: HostSpec, secrets: SecretValues): DesiredHost {
+export function desiredHost(
+  inv: Inventory,
+  host: HostSpec,
+  secrets: SecretValues,
+  stages?: SecurityStages,
+): DesiredHost {
   const components = componentsOf(host);
-  const input = { inv, host, secrets };
+  const input = { inv, host, secrets, ...(stages && { stages }) };
   return {
     components,
     users: components.flatMap((c) => (c.user ? [c.user] : [])),

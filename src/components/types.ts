@@ -2,15 +2,29 @@ import type { Product } from "../artifacts/types.js";
 import type { HostSpec, Inventory } from "../inventory/index.js";
 import type { DesiredDir, DesiredFile, SystemUser } from "../render/types.js";
 import type { SecretSpec, SecretValues } from "../secrets/index.js";
+import type { ConsulStage } from "./consul/migrate-stages.js";
+import type { NomadStage } from "./nomad/migrate-stages.js";
 
 /** The programs np runs on the hosts, each declared in its own folder under src/components/. */
 export type ComponentName = "consul" | "nomad" | "traefik" | "openobserve" | "np-agent";
+
+/**
+ * How far a host has come in the migration of a cluster made by an earlier np to TLS and ACLs, per component that
+ * migrates (Consul's stages: consul/migrate-stages.ts; Nomad's: nomad/migrate-stages.ts). A component renders its
+ * files for its stage; an absent stage is the final, secure one (a fresh cluster renders that directly).
+ */
+export interface SecurityStages {
+  consul?: ConsulStage;
+  nomad?: NomadStage;
+}
 
 /** What a component renders for one host from. */
 export interface RenderInput {
   inv: Inventory;
   host: HostSpec;
   secrets: SecretValues;
+  /** Absent: the final stage of every component. */
+  stages?: SecurityStages;
 }
 
 /** A binary installed from a verified release artifact. */

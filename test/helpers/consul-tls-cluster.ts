@@ -4,7 +4,7 @@ import path from "node:path";
 import { Agent, request } from "undici";
 import { ConsulApi } from "../../src/api/consul.js";
 import { CONSUL_TLS } from "../../src/components/consul/index.js";
-import { desiredHost } from "../../src/components/index.js";
+import { desiredHost, type SecurityStages } from "../../src/components/index.js";
 import type { HostSpec, Inventory } from "../../src/inventory/index.js";
 import type { SecretValues } from "../../src/secrets/index.js";
 import { consulBinary } from "./consul-binary.js";
@@ -23,14 +23,14 @@ export class LoopbackConsul {
     readonly secrets: SecretValues,
   ) {}
 
-  /** The config folder np would write on `host`, rewritten for this machine. */
-  write(host: HostSpec): string {
+  /** The config folder np would write on `host` (for its migration stage, if given), rewritten for this machine. */
+  write(host: HostSpec, stages?: SecurityStages): string {
     const root = path.join(this.dir, host.name);
     const conf = path.join(root, "conf");
     mkdirSync(path.join(root, "tls"), { recursive: true });
     mkdirSync(conf, { recursive: true });
     mkdirSync(path.join(root, "data"), { recursive: true });
-    for (const f of desiredHost(this.inv, host, this.secrets).files) {
+    for (const f of desiredHost(this.inv, host, this.secrets, stages).files) {
       if (f.path.startsWith(`${CONSUL_TLS.dir}/`))
         writeFileSync(path.join(root, "tls", path.basename(f.path)), f.content);
       else if (/^\/etc\/consul\.d\/[^/]+\.(hcl|json)$/.test(f.path))
@@ -51,10 +51,19 @@ export class LoopbackConsul {
     return conf;
   }
 
-  start(host: HostSpec, log = false): void {
-    const conf = this.write(host);
+  start(host: HostSpec, log = false, stages?: SecurityStages): void {
+    const conf = this.write(host, stages);
     const p = spawn(consulBinary, ["agent", `-config-dir=${conf}`], { stdio: log ? "inherit" : "ignore" });
     this.procs.set(host.name, p);
+  }
+
+  /** Stops one agent as systemd does (SIGTERM; leave_on_terminate is off) and waits until it has exited. */
+  async stopOne(host: HostSpec): Promise<void> {
+    const p = this.procs.get(host.name);
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((r) => p.once("exit", r));
+    p.kill("SIGTERM");
+    await gone;
   }
 
   stop(): void {

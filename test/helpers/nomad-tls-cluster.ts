@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Agent } from "undici";
 import { NomadApi } from "../../src/api/nomad.js";
-import { desiredHost } from "../../src/components/index.js";
+import { desiredHost, type SecurityStages } from "../../src/components/index.js";
 import { NOMAD, NOMAD_TLS } from "../../src/components/nomad/index.js";
 import type { HostSpec, Inventory } from "../../src/inventory/index.js";
 import type { SecretValues } from "../../src/secrets/index.js";
@@ -31,6 +31,8 @@ export class LoopbackNomad {
     readonly dir: string,
     readonly inv: Inventory,
     readonly secrets: SecretValues,
+    /** The migration stages to render a host's files for (a migration's contract test); absent: the final ones. */
+    readonly stagesOf: (host: HostSpec) => SecurityStages | undefined = () => undefined,
   ) {}
 
   /** Where `host`'s TLS files are on this machine. */
@@ -44,7 +46,7 @@ export class LoopbackNomad {
     mkdirSync(this.tlsDir(host), { recursive: true });
     mkdirSync(path.join(root, "data"), { recursive: true });
     const config = path.join(root, "nomad.hcl");
-    for (const f of desiredHost(this.inv, host, this.secrets).files) {
+    for (const f of desiredHost(this.inv, host, this.secrets, this.stagesOf(host)).files) {
       if (f.path.startsWith(`${NOMAD_TLS.dir}/`))
         writeFileSync(path.join(this.tlsDir(host), path.basename(f.path)), f.content, { mode: 0o600 });
       else if (f.path === NOMAD.config)

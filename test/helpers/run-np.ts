@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** Absolute path of the built `np` entry point (built by `npm test` before vitest runs). */
@@ -32,18 +32,23 @@ export function runNp(
 
 /**
  * Runs the built np without blocking this process's event loop: needed when the test itself serves something
- * np talks to (an artifact mirror on loopback).
+ * np talks to (an artifact mirror on loopback). `bin`: another build's entry point (an earlier np's).
  */
 export function runNpAsync(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; bin?: string } = {},
 ): Promise<NpResult> {
+  const child = spawn(nodeBin, [opts.bin ?? npBin, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    timeout: opts.timeoutMs ?? 600_000,
+  });
+  return collectOutput(child);
+}
+
+/** A child's exit code and whole output once it has closed (-1 when it could not run or was killed). */
+export function collectOutput(child: ChildProcessWithoutNullStreams): Promise<NpResult> {
   return new Promise((resolve) => {
-    const child = spawn(nodeBin, [npBin, ...args], {
-      cwd: opts.cwd,
-      env: { ...process.env, NO_COLOR: "1", ...opts.env },
-      timeout: opts.timeoutMs ?? 600_000,
-    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => {
@@ -51,6 +56,9 @@ export function runNpAsync(
     });
     child.stderr.on("data", (c: Buffer) => {
       stderr += c.toString();
+    });
+    child.on("error", (e) => {
+      stderr += e.message;
     });
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });

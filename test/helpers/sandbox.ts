@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { shellJoin } from "../../src/remote/quote.js";
 import { findProgram, missingRequirements } from "../../src/sandbox/requirements.js";
-import { runNp } from "./run-np.js";
+import { collectOutput, runNp } from "./run-np.js";
 
 /** A sandbox started for a test file; `stop()` runs `np sandbox down` and is safe to call twice. */
 export interface TestSandbox {
@@ -124,4 +124,18 @@ export function sshToNode(
     { encoding: "utf8", timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
   );
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+/** sshToNode without blocking this process's event loop (for loops that run while np works). Never throws. */
+export function sshToNodeAsync(
+  address: string,
+  argv: string[],
+  opts: { keyFile: string; user?: string; timeoutMs?: number },
+): Promise<SshResult> {
+  const child = spawn(
+    "ssh",
+    [...opensshOptions(opts.keyFile), `${opts.user ?? "root"}@${address}`, "--", shellJoin(argv)],
+    { timeout: opts.timeoutMs ?? 60_000 },
+  );
+  return collectOutput(child);
 }

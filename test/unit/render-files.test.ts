@@ -218,6 +218,7 @@ describe("renderTemplate", () => {
           keyFile: "k",
           verifyServerHostname: true,
           verifyHttpsClient: true,
+          rpcUpgradeMode: false,
         },
         acl: { enabled: true },
       },

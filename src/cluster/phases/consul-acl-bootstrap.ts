@@ -5,6 +5,8 @@ import { lostServers } from "../cluster-quorum.js";
 import { bootstrapAcl } from "../consul-bootstrap.js";
 import { type Phase, withRole } from "../context.js";
 
+const BOOTSTRAP_TARGET = "consul acl bootstrap";
+
 /**
  * Consul's ACLs are bootstrapped once, as soon as the servers elect a leader (before that, and before np holds the
  * management token, np could not even read the quorum: everything is denied without a token). The management
@@ -12,7 +14,10 @@ import { type Phase, withRole } from "../context.js";
  */
 export const consulAclBootstrap: Phase = {
   title: "Consul ACL bootstrap",
-  shouldRun: (ctx) => ctx.secrets?.find(MANAGEMENT_TOKEN.name) === undefined,
+  // Once per run: a migration bootstraps earlier, as soon as every server has ACLs on (`np plan` lists it once).
+  shouldRun: (ctx) =>
+    ctx.secrets?.find(MANAGEMENT_TOKEN.name) === undefined &&
+    !ctx.gate.changes.some((c) => c.target === BOOTSTRAP_TARGET),
   async run(ctx) {
     const servers = withRole(ctx, "server");
     const first = servers[0];
@@ -21,7 +26,7 @@ export const consulAclBootstrap: Phase = {
       {
         host: first.spec.name,
         kind: "credential",
-        target: "consul acl bootstrap",
+        target: BOOTSTRAP_TARGET,
         detail: "bootstrap Consul's ACLs once; keep the management token in .np/secrets/consul-management",
       },
       async () => {

@@ -10,6 +10,8 @@ import { bootstrapNomadAcl, isNomadManagement } from "../nomad-acl-bootstrap.js"
  */
 export const nomadAclBootstrap: Phase = {
   title: "Nomad ACL bootstrap",
+  // Once per run: a migration bootstraps earlier, while its servers restart with ACLs on (`np plan` lists it once).
+  shouldRun: (ctx) => !ctx.gate.changes.some((c) => c.target === "nomad acl bootstrap"),
   async run(ctx) {
     const servers = withRole(ctx, "server");
     const first = servers[0];

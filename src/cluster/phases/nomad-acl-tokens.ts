@@ -69,7 +69,8 @@ async function giveHostsTheTokens(ctx: RunContext): Promise<void> {
   const { secrets } = await loadClusterSecrets(ctx.inv);
   ctx.secrets = secrets;
   await eachHost(ctx, ctx.hosts, async (host) => {
-    host.desired = desiredHost(ctx.inv, host.spec, secrets);
+    // At the host's migration stages, if it is migrating (cluster/migrate/): a token must not move it ahead.
+    host.desired = desiredHost(ctx.inv, host.spec, secrets, host.stages);
     for (const file of host.desired.files) await convergeFile(ctx, host, file);
   });
 }

@@ -73,7 +73,11 @@ export async function startComponents(ctx: RunContext, scope: StartScope): Promi
  * Restart order for Raft servers: hosts that are not voters yet first (a replacement joins before anyone is
  * stopped), then followers, the leader last: one election instead of one per restart (hashicorp/consul#2889).
  */
-async function leaderLast(ctx: RunContext, component: Component, hosts: HostRun[]): Promise<HostRun[]> {
+export async function leaderLast(
+  ctx: RunContext,
+  component: Component,
+  hosts: HostRun[],
+): Promise<HostRun[]> {
   const raft = component.raft;
   if (hosts.length < 2 || !raft || ctx.gate.dryRun) return hosts;
   // The order matters (a replacement must join before a voter is stopped): wait for a reading (an election may be

@@ -5,6 +5,7 @@ import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
 import { CONSUL_TOKEN } from "./acl.js";
+import { CONSUL_FINAL_STAGE, consulSecurityAt } from "./migrate-stages.js";
 import { CONSUL_TLS, consulTlsFiles } from "./tls.js";
 
 export {
@@ -51,14 +52,67 @@ export interface ConsulView {
   encrypt: Secret;
   logLevel: string;
   /** 1.12+ reads `tls { defaults, internal_rpc, https }`; 1.8 only the top-level keys (which 1.12+ still takes). */
-  tls: { stanza: boolean; caFile: string; server: { certFile: string; keyFile: string } | null };
-  acl: { agentToken: Secret };
-  server: { bootstrapExpect: number; uiConfig: boolean; httpsPort: number } | null;
+  tls: {
+    comment: string;
+    stanza: boolean;
+    caFile: string;
+    server: { certFile: string; keyFile: string } | null;
+    verifyIncomingRpc: boolean;
+    verifyOutgoing: boolean;
+    verifyServerHostname: boolean;
+  } | null;
+  acl: {
+    comment: string;
+    defaultPolicy: "allow" | "deny";
+    downPolicy: string | null;
+    agentToken: Secret | null;
+  } | null;
+  /** httpsPort is null while the server has no TLS yet (a migration's first stage). */
+  server: { bootstrapExpect: number; uiConfig: boolean; httpsPort: number | null } | null;
+}
+
+const TLS_COMMENT = {
+  final:
+    "TLS on RPC: every agent checks that it talks to a real server (server.<dc>.consul, signed by the cluster CA).",
+  migrating: "TLS on RPC, while np migrates this cluster to it: see `np plan`; the next `np up` goes on.",
+};
+const ACL_COMMENT = {
+  final: "ACLs: nothing is allowed without a token. This agent's own token has its node identity only.",
+  migrating:
+    'ACLs on while np migrates this cluster to them: "allow" until every agent and service has its token.',
+};
+
+/** The TLS and ACL part of a host's consul.hcl at its migration stage (the final one unless said). */
+function securityView({ inv, host, secrets, stages }: RenderInput): Pick<ConsulView, "tls" | "acl"> {
+  const stage = stages?.consul ?? CONSUL_FINAL_STAGE;
+  const { tls, acl } = consulSecurityAt(stage, isServer(host));
+  const final = stage === CONSUL_FINAL_STAGE;
+  const tlsFinal =
+    JSON.stringify(tls) === JSON.stringify(consulSecurityAt(CONSUL_FINAL_STAGE, isServer(host)).tls);
+  return {
+    tls: tls && {
+      comment: tlsFinal ? TLS_COMMENT.final : TLS_COMMENT.migrating,
+      stanza: consulHasTlsStanza(inv.versions.consul),
+      caFile: CONSUL_TLS.ca,
+      server: isServer(host) ? { certFile: CONSUL_TLS.cert, keyFile: CONSUL_TLS.key } : null,
+      ...tls,
+    },
+    acl: acl && {
+      comment: final ? ACL_COMMENT.final : ACL_COMMENT.migrating,
+      defaultPolicy: acl.defaultPolicy,
+      // While a token may be missing, an agent that cannot reach the servers keeps what it has (Consul's default,
+      // said here as HashiCorp's migration guide does).
+      downPolicy: final ? null : "extend-cache",
+      agentToken: acl.agentToken ? secrets.get(CONSUL_TOKEN.agent(host.name)) : null,
+    },
+  };
 }
 
 /** The values of one host's consul.hcl. */
-export function consulView({ inv, host, secrets }: RenderInput): ConsulView {
+export function consulView(input: RenderInput): ConsulView {
+  const { inv, host, secrets } = input;
   const servers = serverAddresses(inv);
+  const security = securityView(input);
   return {
     datacenter: inv.cluster.datacenter,
     nodeName: host.name,
@@ -69,17 +123,12 @@ export function consulView({ inv, host, secrets }: RenderInput): ConsulView {
     retryJoin: servers,
     encrypt: secrets.get(GOSSIP.name),
     logLevel: "INFO",
-    tls: {
-      stanza: consulHasTlsStanza(inv.versions.consul),
-      caFile: CONSUL_TLS.ca,
-      server: isServer(host) ? { certFile: CONSUL_TLS.cert, keyFile: CONSUL_TLS.key } : null,
-    },
-    acl: { agentToken: secrets.get(CONSUL_TOKEN.agent(host.name)) },
+    ...security,
     server: isServer(host)
       ? {
           bootstrapExpect: servers.length,
           uiConfig: consulHasUiConfig(inv.versions.consul),
-          httpsPort: CONSUL.https.port,
+          httpsPort: security.tls ? CONSUL.https.port : null,
         }
       : null,
   };

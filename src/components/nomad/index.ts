@@ -3,7 +3,8 @@ import { generateGossipKey, isGossipKey, type Secret } from "../../secrets/index
 import { CONSUL, CONSUL_TOKEN } from "../consul/index.js";
 import { isServer, serverAddresses, tcp, tcpUdp } from "../servers.js";
 import type { Component, RenderInput } from "../types.js";
-import { type NomadSecurityView, nomadSecurity } from "./security.js";
+import { NOMAD_FINAL_STAGE, type NomadStageView, nomadStageView } from "./migrate-stages.js";
+import { nomadSecurity } from "./security.js";
 import { NOMAD_TLS, nomadTlsFiles, runsNomad } from "./tls.js";
 
 export {
@@ -51,12 +52,13 @@ export interface NomadView {
     meta: { key: string; value: string }[] | null;
   } | null;
   consul: { address: string; token: Secret };
-  /** The `tls` and `acl` blocks (src/components/nomad/security.ts decides them). */
-  security: NomadSecurityView;
+  /** The `tls` and `acl` blocks (security.ts decides them; migrate-stages.ts during a migration). */
+  security: NomadStageView;
 }
 
 /** The values of one host's nomad.hcl. */
-export function nomadView({ inv, host, secrets }: RenderInput): NomadView {
+export function nomadView({ inv, host, secrets, stages }: RenderInput): NomadView {
+  const stage = stages?.nomad ?? NOMAD_FINAL_STAGE;
   const servers = serverAddresses(inv);
   const meta = Object.keys(host.meta)
     .toSorted()
@@ -79,7 +81,7 @@ export function nomadView({ inv, host, secrets }: RenderInput): NomadView {
       address: `${CONSUL.http.host}:${CONSUL.http.port}`,
       token: secrets.get(isServer(host) ? CONSUL_TOKEN.nomadServer : CONSUL_TOKEN.nomadClient),
     },
-    security: nomadSecurity(inv, host),
+    security: nomadStageView(stage, isServer(host), nomadSecurity(inv, host)),
   };
 }
 
