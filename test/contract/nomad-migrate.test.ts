@@ -29,8 +29,8 @@ import { host, inventory } from "../unit/render-fixtures.js";
 
 const at = (name: string, octet: number, roles: Parameters<typeof host>[2]) =>
   host(name, octet, roles, { privateAddress: `127.0.0.${octet}` });
-const S = [at("s1", 81, ["server"]), at("s2", 82, ["server"]), at("s3", 83, ["server"])];
-const C = at("c1", 84, ["client"]);
+const S = [at("s1", 91, ["server"]), at("s2", 92, ["server"]), at("s3", 93, ["server"])];
+const C = at("c1", 94, ["client"]);
 const inv = { ...inventory([...S, C]), dir: mkdtempSync(path.join(os.tmpdir(), "np-nomad-mig-")) };
 
 const stage = new Map<string, NomadStage>([...S, C].map((h) => [h.name, "plain"]));
