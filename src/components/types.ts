@@ -80,4 +80,9 @@ export interface Component {
   readonly raft?: "consul" | "nomad";
   /** How to tell it serves, after a start or restart (besides its unit being active). */
   ready?(host: HostSpec): ReadyProbe;
+  /**
+   * An ingress: the port of its plain HTTP entry point. After a restart, np waits (beyond `ready`) until it routes
+   * again every app host name it routed before, so a rolling restart never sends visitors to an edge without routes.
+   */
+  readonly routesOn?: number;
 }

@@ -74,7 +74,7 @@ const nomadStageOn = (host: HostRun): Promise<NomadStage> =>
  * A component's stage on a host: final without its config (new) or with np's final render, else the stage its
  * config's TLS and ACL settings are; settings of no stage are refused, naming the host.
  */
-async function stageOn<S extends string, T>(
+export async function stageOn<S extends string, T>(
   host: HostRun,
   config: string,
   final: S,
@@ -86,7 +86,10 @@ async function stageOn<S extends string, T>(
   const rendered = host.desired.files.find((f) => f.path === config);
   if (!rendered || have.sha256 === sha256(rendered.content)) return final;
   const settings = await read(host, config);
-  const stage = match(settings, isServer(host.spec));
+  // A host changing its role (a client made a server to replace a lost one) has the other role's file: its
+  // stage is read as that role's (the final one then renders the new role's files).
+  const server = isServer(host.spec);
+  const stage = match(settings, server) ?? match(settings, !server);
   if (stage) return stage;
   throw new HostError(
     host.spec.name,

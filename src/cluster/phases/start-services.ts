@@ -4,6 +4,7 @@ import { asRoot } from "../../remote/command.js";
 import { lostServers, readClusterQuorum } from "../cluster-quorum.js";
 import { type HostRun, type Phase, type RunContext, runs } from "../context.js";
 import { eachHost } from "../each-host.js";
+import { routedBy, waitRoutedAgain } from "../edge-routes.js";
 import type { UnitState } from "../host-state.js";
 import { hostOf, pollUntil, serverAt } from "../quorum.js";
 import { restartRaftServer } from "../quorum-restart.js";
@@ -175,11 +176,14 @@ async function restartOne(ctx: RunContext, host: HostRun, component: Component):
       if (policy === "quorum" && component.raft) {
         await restartRaftServer(ctx, host, component.raft, unit, () => restartPaid(ctx, host, unit));
       } else {
+        const port = component.routesOn;
+        const routed = port === undefined ? [] : await routedBy(ctx, host, port);
         ctx.out.host(host.spec.name, `restarting ${unit}`);
         const restarts = await systemctl(host, "restart", unit);
         await waitUnitRunning(host, unit, restarts);
         await restartPaid(ctx, host, unit);
         await checkReady(ctx, host, component);
+        if (port !== undefined) await waitRoutedAgain(ctx, host, port, routed);
       }
     },
   );

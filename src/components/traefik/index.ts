@@ -180,4 +180,7 @@ export const traefik: Component = {
   restartPolicy: () => "rolling",
   service: "traefik",
   ready: (host) => ({ host: host.privateAddress, port: TRAEFIK.privatePort, path: "/ping" }),
+  // /ping answers before the Consul catalog provider has delivered the first routes: the web entry point's answers
+  // say when the edge routes again.
+  routesOn: 80,
 };
