@@ -8,6 +8,7 @@ import { isServer } from "../../components/servers.js";
 import { HostError } from "../../errors.js";
 import type { HostRun, RunContext } from "../context.js";
 import { pollUntil } from "../quorum.js";
+import { checkOutputLine } from "../status.js";
 
 type AgentChecks = Record<string, { CheckID: string; Name: string; Status: string; Output: string }>;
 
@@ -48,10 +49,7 @@ export class LocalChecks {
     const failing = ids
       .map((id) => r.last?.[id] ?? { CheckID: id, Name: id, Status: "missing", Output: "" })
       .filter((c) => c.Status !== "passing")
-      .map(
-        (c) =>
-          `${c.Name} ${c.Status}${c.Output ? ` (${c.Output.trim().split("\n")[0]?.slice(0, 120)})` : ""}`,
-      );
+      .map((c) => `${c.Name} ${c.Status}${c.Output ? ` (${checkOutputLine(c.Output, 200)})` : ""}`);
     throw new HostError(
       host.spec.name,
       `after Consul's restart these checks did not pass again within ${CHECKS_BACK_MS / 1000} s: ${failing.join(", ") || (r.lastError as Error | undefined)?.message}; np stopped before restarting other agents`,
