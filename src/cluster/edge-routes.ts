@@ -26,8 +26,11 @@ export function httpRoutedHosts(catalog: Readonly<Record<string, readonly string
   return [...hosts].sort();
 }
 
+/** Asks whether the edge routes a host name now. */
+export type RouteProbe = (host: HostRun, port: number, name: string) => Promise<boolean>;
+
 /** Whether the edge's Traefik routes `name` now: a request with that Host header is taken by some router. */
-async function routes(host: HostRun, port: number, name: string): Promise<boolean> {
+const routes: RouteProbe = async (host, port, name) => {
   const address = host.spec.privateAddress;
   const dispatcher = tunnelDispatcher(host.conn, address, port);
   try {
@@ -44,7 +47,7 @@ async function routes(host: HostRun, port: number, name: string): Promise<boolea
   } finally {
     await dispatcher.destroy().catch(() => {});
   }
-}
+};
 
 /**
  * The host names this edge routes right now, of those the catalog gives Traefik: read before an edge restarts, so
@@ -77,12 +80,13 @@ export async function waitRoutedAgain(
   port: number,
   names: readonly string[],
   timeoutMs = 30_000,
+  probe: RouteProbe = routes,
 ): Promise<void> {
   if (names.length === 0) return;
   let missing = [...names];
   const r = await pollUntil(
     async () => {
-      const answers = await Promise.all(missing.map(async (n) => [n, await routes(host, port, n)] as const));
+      const answers = await Promise.all(missing.map(async (n) => [n, await probe(host, port, n)] as const));
       missing = answers.filter(([, ok]) => !ok).map(([n]) => n);
       return missing.length;
     },

@@ -7,13 +7,13 @@
 // np deploy and np status work with np's tokens, and a second `np up` changes nothing.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
+import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl, nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { type QuorumReading, QuorumSampler } from "../helpers/quorum-sampler.js";
 import { collectOutput, type NpResult, nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
@@ -161,21 +161,7 @@ describe.skipIf(skipReason !== null)(
     };
 
     /** GET / through an edge with the app's Host header, as a visitor does. */
-    const visit = (edge: string) =>
-      new Promise<{ status: number; body: string }>((resolve) => {
-        const req = http.get(
-          { host: addr(edge), port: 80, path: "/", headers: { host: HOST }, timeout: 5000, agent: false },
-          (res) => {
-            let body = "";
-            res.on("data", (c: Buffer) => {
-              body += c.toString();
-            });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on("error", (e) => resolve({ status: 0, body: e.message }));
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-      });
+    const visit = (edge: string) => visitEdge(addr(edge), HOST, "/", 5000);
 
     /** Autopilot's health on the first server that answers, read on the node with curl (the token once np has one). */
     /**
