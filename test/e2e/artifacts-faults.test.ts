@@ -7,17 +7,10 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import {
-  canRunSandbox,
-  opensshOptions,
-  sshToNode,
-  startSandbox,
-  type TestSandbox,
-} from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
+import { npBin, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, opensshOptions, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 import { REAL_CONSUL } from "../tools/build-mirror.ts";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-art";
@@ -35,7 +28,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-art-"));
     const invFile = path.join(work, "inventory.yaml");
     const cacheDir = path.join(work, "cache");
@@ -73,15 +66,11 @@ describe.skipIf(skipReason !== null)(
       );
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 3, subnet: SUBNET });
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
+      site = await startStackSite({ name: NAME, nodes: 3, subnet: SUBNET }, work);
+      sbx = site.sbx;
       const inventory = {
         cluster: { name: "art", single_server: true },
-        ssh: { user: "root", key: sbx.keyFile },
-        versions: STACK_VERSIONS,
-        artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+        ...site.reach,
         hosts: [
           { name: "node1", address: addr("node1"), roles: ["server", "client", "edge"] },
           { name: "node2", address: addr("node2"), roles: ["client", "observe"] },
@@ -91,8 +80,7 @@ describe.skipIf(skipReason !== null)(
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("np up installs the verified binaries and leaves nothing staged behind", async () => {

@@ -13,10 +13,9 @@ import { consulMissing } from "../helpers/consul-binary.js";
 import { visitEdge } from "../helpers/edge-visit.js";
 import { installNodeRuntime } from "../helpers/node-runtime.js";
 import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
-import { nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { nodeBin, npBin, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-dpl";
@@ -53,7 +52,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 240_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-deploy-"));
     const invFile = path.join(work, "inventory.yaml");
     const appFile = path.join(work, "np.yaml");
@@ -92,18 +91,14 @@ describe.skipIf(skipReason !== null)(
       ).filter((a) => a.ClientStatus === "running" && a.DesiredStatus === "run");
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 3, subnet: SUBNET });
+      site = await startStackSite({ name: NAME, nodes: 3, subnet: SUBNET }, work);
+      sbx = site.sbx;
       for (const n of sbx.nodes) installNodeRuntime(n.address, sbx.keyFile);
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
       writeFileSync(
         invFile,
         stringify({
           cluster: { name: "deploy", datacenter: "dc1" },
-          ssh: { user: "root", key: sbx.keyFile },
-          versions: STACK_VERSIONS,
-          artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+          ...site.reach,
           hosts: [
             { name: "node1", address: addr("node1"), roles: ["server", "client", "edge"] },
             { name: "node2", address: addr("node2"), roles: ["server", "client"] },
@@ -126,8 +121,7 @@ describe.skipIf(skipReason !== null)(
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("a bad np.yaml: exit 2 with FILE:LINE:COL problems, nothing submitted", async () => {

@@ -10,10 +10,9 @@ import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
-import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { npBin, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-rot";
@@ -66,7 +65,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 600_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-rot-"));
     // This file's own artifact cache (e2e files run side by side, each with its own mirror).
     process.env.NP_CACHE_DIR = path.join(work, "cache");
@@ -114,17 +113,13 @@ describe.skipIf(skipReason !== null)(
       );
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: NODES.length, subnet: SUBNET });
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
+      site = await startStackSite({ name: NAME, nodes: NODES.length, subnet: SUBNET }, work);
+      sbx = site.sbx;
       writeFileSync(
         invFile,
         stringify({
           cluster: { name: "rot", datacenter: "dc1" },
-          ssh: { user: "root", key: sbx.keyFile },
-          versions: STACK_VERSIONS,
-          artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+          ...site.reach,
           hosts: [
             { name: "node1", address: addr("node1"), roles: ["server"] },
             { name: "node2", address: addr("node2"), roles: ["server"] },
@@ -136,8 +131,7 @@ describe.skipIf(skipReason !== null)(
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("a fresh np up, and np status says nothing of certificates", async () => {

@@ -16,16 +16,9 @@ import { consulMissing } from "../helpers/consul-binary.js";
 import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl, nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { type QuorumReading, QuorumSampler } from "../helpers/quorum-sampler.js";
-import { collectOutput, type NpResult, nodeBin, npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import {
-  canRunSandbox,
-  sshToNode,
-  sshToNodeAsync,
-  startSandbox,
-  type TestSandbox,
-} from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { collectOutput, type NpResult, nodeBin, npBin, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, sshToNodeAsync, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-mig";
@@ -109,7 +102,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     let earlierNp: string;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-mig-"));
     process.env.NP_CACHE_DIR = path.join(work, "cache");
@@ -218,18 +211,14 @@ describe.skipIf(skipReason !== null)(
     };
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET });
+      site = await startStackSite({ name: NAME, nodes: 5, subnet: SUBNET }, work);
+      sbx = site.sbx;
       earlierNp = buildEarlierNp(path.join(work, "earlier-np"));
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
       writeFileSync(
         invFile,
         stringify({
           cluster: { name: "mig", datacenter: "dc1" },
-          ssh: { user: "root", key: sbx.keyFile },
-          versions: STACK_VERSIONS,
-          artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+          ...site.reach,
           hosts: [
             { name: "node1", address: addr("node1"), roles: ["server"] },
             { name: "node2", address: addr("node2"), roles: ["server"] },
@@ -266,8 +255,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
     }, 1_500_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("np plan lists the migration: one line per step per host, in the order np up takes them; changes nothing", async () => {

@@ -10,10 +10,9 @@ import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
-import { runNp, runNpAsync } from "../helpers/run-np.js";
-import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-nms";
@@ -51,7 +50,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-nms-"));
     // This file's own artifact cache: every e2e file builds its own mirror, and files run side by side.
     process.env.NP_CACHE_DIR = path.join(work, "cache");
@@ -109,17 +108,13 @@ describe.skipIf(skipReason !== null)(
     const visit = (p = "/") => visitEdge(addr("node1"), HOST, p);
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 3, subnet: SUBNET });
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
+      site = await startStackSite({ name: NAME, nodes: 3, subnet: SUBNET }, work);
+      sbx = site.sbx;
       writeFileSync(
         invFile,
         stringify({
           cluster: { name: "nms", datacenter: "dc1" },
-          ssh: { user: "root", key: sbx.keyFile },
-          versions: STACK_VERSIONS,
-          artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+          ...site.reach,
           hosts: [
             { name: "node1", address: addr("node1"), roles: ["server", "client", "edge"] },
             { name: "node2", address: addr("node2"), roles: ["server", "client"] },
@@ -131,8 +126,7 @@ describe.skipIf(skipReason !== null)(
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("np plan, then np up on bare hosts: Nomad's ACLs bootstrapped once, np's Nomad tokens in .np/secrets", async () => {

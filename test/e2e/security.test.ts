@@ -5,10 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
-import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { npBin, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-sec";
@@ -52,7 +51,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-sec-"));
     // This file's own artifact cache: every e2e file builds its own mirror (same versions, other bytes), and files
     // run side by side.
@@ -89,17 +88,13 @@ describe.skipIf(skipReason !== null)(
       );
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET });
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
+      site = await startStackSite({ name: NAME, nodes: 5, subnet: SUBNET }, work);
+      sbx = site.sbx;
       writeFileSync(
         invFile,
         stringify({
           cluster: { name: "sec", datacenter: "dc1" },
-          ssh: { user: "root", key: sbx.keyFile },
-          versions: STACK_VERSIONS,
-          artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+          ...site.reach,
           hosts: [
             { name: "node1", address: addr("node1"), roles: ["server"] },
             { name: "node2", address: addr("node2"), roles: ["server"] },
@@ -112,8 +107,7 @@ describe.skipIf(skipReason !== null)(
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("np up on bare hosts bootstraps the ACLs once and keeps the CA, certificates and tokens in .np/secrets", async () => {

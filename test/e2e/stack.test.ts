@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
-import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { npBin, runNpAsync } from "../helpers/run-np.js";
+import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-stk";
@@ -40,7 +39,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-stack-"));
     // This file's own artifact cache: every e2e file builds its own mirror (same versions, other bytes), and files
     // run side by side.
@@ -76,16 +75,12 @@ describe.skipIf(skipReason !== null)(
       );
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
       // node5 is a small node (1 CPU, 128 MB): np nodes must show what the node itself reports.
-      sbx = await startSandbox({ name: NAME, nodes: 5, subnet: SUBNET, small: ["node5"] });
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      mirror = await serveMirror(built.dir);
+      site = await startStackSite({ name: NAME, nodes: 5, subnet: SUBNET, small: ["node5"] }, work);
+      sbx = site.sbx;
       writeInv({
         cluster: { name: "stack", datacenter: "dc1" },
-        ssh: { user: "root", key: sbx.keyFile },
-        versions: STACK_VERSIONS,
-        artifacts: { source: "mirror", url: mirror.url, trusted_keys: [built.keyPath] },
+        ...site.reach,
         preflight: { overrides: { node5: { memory_mb: 100, cpu: 1 } } },
         hosts: [
           { name: "node1", address: addr("node1"), roles: ["server"] },
@@ -98,8 +93,7 @@ describe.skipIf(skipReason !== null)(
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("np plan on bare hosts lists every component's files and prints no secret", async () => {

@@ -7,9 +7,8 @@ import { parse, stringify } from "yaml";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { nomadCurlAsNp } from "../helpers/nomad-curl.js";
 import { npBin, runNp, runNpAsync } from "../helpers/run-np.js";
-import { canRunSandbox, sshToNode, startSandbox, type TestSandbox } from "../helpers/sandbox.js";
-import { buildStackMirror, STACK_VERSIONS } from "../helpers/stack-mirror.js";
-import { type ServedMirror, serveMirror } from "../tools/mirror-server.ts";
+import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
 const NAME = "nptest-up";
@@ -38,8 +37,7 @@ describe.skipIf(skipReason !== null)(
   { timeout: 300_000 },
   () => {
     let sbx: TestSandbox;
-    let mirror: ServedMirror;
-    let keyPath: string;
+    let site: StackSite | undefined;
     const work = mkdtempSync(path.join(os.tmpdir(), "np-up-"));
     // This file's own artifact cache: every e2e file builds its own mirror (same versions, other bytes), and files
     // run side by side.
@@ -54,13 +52,6 @@ describe.skipIf(skipReason !== null)(
     };
     // Async: the artifact mirror is served from this process, so np must not block its event loop.
     const np = (args: string[], file = invFile) => runNpAsync([...args, "-i", file], { timeoutMs: 600_000 });
-    const inventory = (hosts: Inv["hosts"], artifacts: Record<string, unknown>) => ({
-      cluster: { name: "e2e", datacenter: "dc1" },
-      ssh: { user: "root", key: sbx.keyFile },
-      versions: STACK_VERSIONS,
-      artifacts,
-      hosts,
-    });
     const writeInv = (inv: object, file = invFile) => writeFileSync(file, stringify(inv));
     const readInv = () => parse(readFileSync(invFile, "utf8")) as Inv;
     /** mtimes of np's files and the MainPIDs of its services: a no-op run must leave them all as they were. */
@@ -76,28 +67,23 @@ describe.skipIf(skipReason !== null)(
       `CONSUL_HTTP_TOKEN=${token()} consul ${args} -http-addr=127.0.0.1:8500`;
 
     beforeAll(async () => {
-      runNp(["sandbox", "down", "--name", NAME]);
-      sbx = await startSandbox({ name: NAME, nodes: 6, subnet: SUBNET });
-      const built = await buildStackMirror(path.join(work, "mirror"));
-      keyPath = built.keyPath;
-      mirror = await serveMirror(built.dir);
-      writeInv(
-        inventory(
-          [
-            { name: "node1", address: addr("node1"), roles: ["server"] },
-            { name: "node2", address: addr("node2"), roles: ["server"] },
-            { name: "node3", address: addr("node3"), roles: ["server"] },
-            { name: "node4", address: addr("node4"), roles: ["client", "edge"] },
-            { name: "node5", address: addr("node5"), roles: ["client", "observe"] },
-          ],
-          { source: "mirror", url: mirror.url, trusted_keys: [keyPath] },
-        ),
-      );
+      site = await startStackSite({ name: NAME, nodes: 6, subnet: SUBNET }, work);
+      sbx = site.sbx;
+      writeInv({
+        cluster: { name: "e2e", datacenter: "dc1" },
+        ...site.reach,
+        hosts: [
+          { name: "node1", address: addr("node1"), roles: ["server"] },
+          { name: "node2", address: addr("node2"), roles: ["server"] },
+          { name: "node3", address: addr("node3"), roles: ["server"] },
+          { name: "node4", address: addr("node4"), roles: ["client", "edge"] },
+          { name: "node5", address: addr("node5"), roles: ["client", "observe"] },
+        ],
+      });
     }, 900_000);
 
     afterAll(async () => {
-      await mirror?.close();
-      runNp(["sandbox", "down", "--name", NAME]);
+      await stopStackSite(NAME, site);
     });
 
     it("np plan on bare hosts lists every install and changes nothing", async () => {
@@ -188,7 +174,7 @@ describe.skipIf(skipReason !== null)(
       cpSync(path.join(work, "mirror"), dir, { recursive: true });
       appendFileSync(path.join(dir, "nomad", "1.10.5", "nomad_1.10.5_linux_amd64.zip"), "tampered");
       const file = path.join(work, "tampered.yaml");
-      writeInv({ ...readInv(), artifacts: { source: "dir", dir, trusted_keys: [keyPath] } }, file);
+      writeInv({ ...readInv(), artifacts: { source: "dir", dir, trusted_keys: [site?.keyPath] } }, file);
       const before = five.map(fingerprint);
       const r = await np(["up"], file);
       expect(r.code).toBe(1);

@@ -43,7 +43,8 @@ describe("an edge's restart gate on its routes", () => {
     await waitRoutedAgain(ctx, host, 80, Object.keys(left), 10_000, async (_h, port, name) => {
       expect(port).toBe(80);
       asked.push(name);
-      return (left[name] = (left[name] ?? 0) - 1) < 0;
+      left[name] = (left[name] ?? 0) - 1;
+      return (left[name] ?? 0) < 0;
     });
     expect(asked.filter((n) => n === "web.example.com")).toHaveLength(4);
     expect(asked.filter((n) => n === "api.example.com")).toHaveLength(2);
