@@ -8,7 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 600_000,
     fileParallelism: true,
-    // Two cores: three files at once keeps the machine busy without starving Consul's elections.
-    maxWorkers: 3,
+    // Two cores, four files at once: e2e files mostly wait (unit starts, quorum gates, Consul's stabilisation); a
+    // full CI run at three used ~40% of both cores, and the three longest files (~10 min each) then set the pace.
+    maxWorkers: 4,
   },
 });
