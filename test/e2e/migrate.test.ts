@@ -311,13 +311,18 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       // the first routes: a visitor sent to an edge in the first moment after its restart could get Traefik's 404.)
       // It can only serve while np keeps one edge routing: np restarting both at once fails the requests below.
       const admitted = new Map<string, boolean>(EDGES.map((e) => [e, true]));
-      let takenOut = 0;
+      const balancer = { checks: 0, passed: 0, takenOut: 0 };
+      const setAdmitted = (edge: string, ok: boolean) => {
+        if (admitted.get(edge) && !ok) balancer.takenOut++;
+        admitted.set(edge, ok);
+      };
       const balancerChecks = EDGES.map(async (edge) => {
         while (running) {
           const c = await visit(edge);
           const ok = c.status === 200 && c.body === "hello v1";
-          if (admitted.get(edge) && !ok) takenOut++;
-          admitted.set(edge, ok);
+          balancer.checks++;
+          if (ok) balancer.passed++;
+          setAdmitted(edge, ok);
           await wait(200);
         }
       });
@@ -331,7 +336,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
           let r = await visit(first as string);
           const fellOver = r.status === 0;
           if (fellOver) {
-            admitted.set(first as string, false);
+            setAdmitted(first as string, false);
             r = await visit(other as string);
           }
           requests.push({ ...r, fellOver, at: Date.now(), edge: (fellOver ? other : first) as string });
@@ -421,7 +426,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       const byCode = [...codes].map(([code, n]) => `${n} exited ${code}`);
       const odd = statuses.find((x) => x.code !== 0 && !/is degraded/.test(x.stderr));
       console.log(
-        `migrate e2e: ${requests.length} requests (${failed.length} failed), ${requests.filter((x) => x.fellOver).length} refused by a restarting edge and answered by the other, an edge taken out of the balancer ${takenOut} times by its checks; ` +
+        `migrate e2e: ${requests.length} requests (${failed.length} failed), ${requests.filter((x) => x.fellOver).length} refused by a restarting edge and answered by the other, the balancer's checks ${balancer.passed} of ${balancer.checks} answered by the app, an edge taken out ${balancer.takenOut} times; ` +
           `Consul: ${sampler.reads} quorum readings, longest without a settled leader ${sampler.maxUnsettledMs} ms; ` +
           `Nomad: ${nomadSampler.reads} quorum readings, longest without a settled leader ${nomadSampler.maxUnsettledMs} ms (${nomadSampler.longUnsettled.join("; ")}); ` +
           `np status: ${byCode.join(", ")}${odd ? `; one of them: ${(odd.stdout + odd.stderr).slice(-600)}` : ""}`,
@@ -442,6 +447,9 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
         );
       expect(failed.slice(0, 5)).toEqual([]);
       expect(requests.length).toBeGreaterThan(100);
+      // The balancer really checked, and really saw the edges restart (each edge's Traefik restarts once).
+      expect(balancer.passed).toBeGreaterThan(100);
+      expect(balancer.takenOut).toBeGreaterThanOrEqual(EDGES.length);
       expect(sampler.noMajority).toEqual([]);
       expect(sampler.reads).toBeGreaterThan(20);
       expect(sampler.maxUnsettledMs, sampler.longUnsettled.join("; ")).toBeLessThan(30_000);
