@@ -37,6 +37,8 @@ export class Agent {
   readonly problems = new Problems();
   private readonly collector: NodeCollector;
   private readonly consul: ConsulAgentApi;
+  /** Whether this process registered its Consul service yet (see publish). */
+  private registered = false;
   private readonly pipeline: Pipeline | null;
   private readonly shipper: Shipper | null;
   private readonly logReader: AllocLogReader | null = null;
@@ -172,10 +174,15 @@ export class Agent {
     }
   }
 
-  /** Registers the service if the local Consul agent lacks it, then writes the KV summary. */
+  /**
+   * Registers the service once per start and again whenever the local Consul agent lacks it, then writes the KV
+   * summary. Once per start because Consul keeps the token a service was registered with and syncs the service's
+   * check to the catalog with it: after `np rotate tokens` restarted the agent with its new token and deleted the
+   * old one, a registration kept from before would leave the catalog showing the check as it was at the restart.
+   */
   private async publish(): Promise<void> {
     const c = this.config;
-    if (!(await this.consul.hasService("np-agent")))
+    if (!this.registered || !(await this.consul.hasService("np-agent"))) {
       await this.consul.registerService(
         agentServiceDefinition(
           c.listen.address,
@@ -184,6 +191,8 @@ export class Agent {
           c.versions["np-agent"] ?? AGENT_VERSION,
         ),
       );
+      this.registered = true;
+    }
     const summary = summarize(this.report(), { address: c.listen.address, port: this.port() });
     await this.consul.putKv(`np/nodes/${c.node}`, JSON.stringify(summary));
   }

@@ -348,6 +348,31 @@ describe.skipIf(consulMissing())(
       expect(check).toMatchObject({ ServiceID: "np-agent", Type: "http" });
     });
 
+    it("registers its service again at every start (with the token it holds now), not only when Consul lacks it", async () => {
+      // Consul syncs a service to the catalog with the token it was registered with: an agent restarted with a
+      // rotated token that kept the old registration would have its check's status stuck once the old is deleted.
+      const services = async () =>
+        (await getJson(`${env.consulUrl}/v1/agent/services`)).body as Record<
+          string,
+          { Port: number; Meta: Record<string, string> }
+        >;
+      const before = (await services())["np-agent"];
+      const stale = { ID: "np-agent", Name: "np-agent", Port: 1, Meta: { version: "registered-before" } };
+      const put = await fetch(`${env.consulUrl}/v1/agent/service/register`, {
+        method: "PUT",
+        body: JSON.stringify(stale),
+      });
+      expect(put.status).toBe(200);
+      expect((await services())["np-agent"]?.Meta.version).toBe("registered-before");
+      expect(await agent.stop("SIGTERM")).toBe(0);
+      agent.start();
+      const after = await until("np-agent registered again", async () => {
+        const s = (await services())["np-agent"];
+        return s && s.Meta.version !== "registered-before" ? s : undefined;
+      });
+      expect(after).toMatchObject({ Port: before?.Port, Meta: before?.Meta });
+    });
+
     it("serves its report and keeps a fresh summary in Consul KV np/nodes/<node>", async () => {
       const report = (await until("a report with allocations", async () => {
         const r = (await getJson(`${env.agentUrl}/v1/node`)).body as { allocations: unknown[] | null };
