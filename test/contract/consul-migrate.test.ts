@@ -279,6 +279,8 @@ describe.skipIf(consulMissing())(
       }
       expect(seen.appGone).toEqual([]);
       await sampler.stop();
+      if (sampler.briefDips.length)
+        console.log(`consul-migrate: brief dips below a majority: ${sampler.briefDips.join("; ")}`);
       expect(sampler.noMajority).toEqual([]);
       expect(seen.appReads).toBeGreaterThan(200);
       expect(sampler.reads).toBeGreaterThan(100);

@@ -427,7 +427,7 @@ update: { min_healthy_time: 1s, healthy_deadline: 5s, progress_deadline: 15s }
       const odd = statuses.find((x) => x.code !== 0 && !/is degraded/.test(x.stderr));
       console.log(
         `migrate e2e: ${requests.length} requests (${failed.length} failed), ${requests.filter((x) => x.fellOver).length} refused by a restarting edge and answered by the other, the balancer's checks ${balancer.passed} of ${balancer.checks} answered by the app, an edge taken out ${balancer.takenOut} times; ` +
-          `Consul: ${sampler.reads} quorum readings, longest without a settled leader ${sampler.maxUnsettledMs} ms; ` +
+          `Consul: ${sampler.reads} quorum readings, longest without a settled leader ${sampler.maxUnsettledMs} ms, brief dips below a majority: ${sampler.briefDips.join("; ") || "none"}; ` +
           `Nomad: ${nomadSampler.reads} quorum readings, longest without a settled leader ${nomadSampler.maxUnsettledMs} ms (${nomadSampler.longUnsettled.join("; ")}); ` +
           `np status: ${byCode.join(", ")}${odd ? `; one of them: ${(odd.stdout + odd.stderr).slice(-600)}` : ""}`,
       );
