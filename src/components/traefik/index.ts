@@ -20,6 +20,9 @@ export const TRAEFIK = {
   unit: "/etc/systemd/system/traefik.service",
   /** The `traefik` entry point (ping, and the dashboard when enabled), on the private address only. */
   privatePort: 8082,
+  /** The `web` (plain HTTP) and `websecure` entry points, on every address. */
+  webPort: 80,
+  websecurePort: 443,
   /** The certificate resolver np's app routers name when the inventory sets an ACME email. */
   resolver: "letsencrypt",
   dashboardUser: "admin",
@@ -39,8 +42,11 @@ export function traefikStatic(inv: Inventory, host: HostSpec, consulToken: Secre
   const acme = inv.traefik.acmeEmail;
   return {
     entryPoints: {
-      web: { address: ":80" },
-      websecure: { address: ":443", ...(acme && { http: { tls: { certResolver: TRAEFIK.resolver } } }) },
+      web: { address: `:${TRAEFIK.webPort}` },
+      websecure: {
+        address: `:${TRAEFIK.websecurePort}`,
+        ...(acme && { http: { tls: { certResolver: TRAEFIK.resolver } } }),
+      },
       // Private only: np's readiness check, `np open traefik`. Keeps accepting for a moment after a stop begins,
       // so /ping can answer 503 while the edge drains (a load balancer in front stops sending first).
       traefik: {
@@ -118,7 +124,7 @@ export function consulServiceDefinition(host: HostSpec, token: Secret): Record<s
       id: "traefik",
       token,
       address: host.privateAddress,
-      port: 80,
+      port: TRAEFIK.webPort,
       tags: ["np"],
       check: {
         id: "traefik-ping",
@@ -175,12 +181,12 @@ export const traefik: Component = {
       { path: TRAEFIK.unit, mode: "0644", owner: "root", group: "root", restarts: ["traefik"] },
     ),
   ],
-  ports: () => [tcp(80), tcp(443), tcp(TRAEFIK.privatePort)],
+  ports: () => [tcp(TRAEFIK.webPort), tcp(TRAEFIK.websecurePort), tcp(TRAEFIK.privatePort)],
   // One edge at a time, each back behind /ping before the next: with two edges, ingress never goes dark.
   restartPolicy: () => "rolling",
   service: "traefik",
   ready: (host) => ({ host: host.privateAddress, port: TRAEFIK.privatePort, path: "/ping" }),
   // /ping answers before the Consul catalog provider has delivered the first routes: the web entry point's answers
   // say when the edge routes again.
-  routesOn: 80,
+  routesOn: TRAEFIK.webPort,
 };
