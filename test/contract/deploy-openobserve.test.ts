@@ -3,7 +3,6 @@
 // as np-agent ships them to the `nomad_logs` stream.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,21 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openobserveSearchOver } from "../../src/deploy/openobserve-search.js";
 import type { Inventory } from "../../src/inventory/types.js";
 import { generatePassword } from "../../src/secrets/index.js";
+import { freePort } from "../helpers/consul-dev.js";
 
 const DOUBLE = fileURLToPath(new URL("../doubles/openobserve-double.mjs", import.meta.url));
 const EMAIL = "admin@np.local";
 // As np up generates it (.np/secrets holds only passwords np made).
 const PASSWORD = generatePassword();
 const work = mkdtempSync(path.join(tmpdir(), "np-deploy-o2-"));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An inventory whose folder holds .np/secrets/openobserve-root (as `np up` leaves it). */
 function inventoryWith(password: string | null): Inventory {

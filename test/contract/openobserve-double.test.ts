@@ -3,11 +3,11 @@
 // credential, persistence in ZO_DATA_DIR), with the status codes and bodies of the upstream handlers.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../helpers/consul-dev.js";
 import { writeDoubleBundle } from "../tools/build-mirror.ts";
 
 const DOUBLE = fileURLToPath(new URL("../doubles/openobserve-double.mjs", import.meta.url));
@@ -33,14 +33,6 @@ const SEARCH_KEYS = [
 ];
 
 const work = mkdtempSync(path.join(tmpdir(), "np-oo-double-"));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
 interface Running {
   proc: ChildProcess;
   url: string;
