@@ -1,7 +1,7 @@
-import { readdir, rename, rm } from "node:fs/promises";
+import { readdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
-import { createPrivateFileAtomically } from "../secrets/atomic-create.js";
+import { replacePrivateFileAtomically } from "../secrets/atomic-create.js";
 import { ensurePrivateDir, readPrivateFile as readPrivate } from "../secrets/private-file.js";
 import { caProblem, keyMatchesCert, leafRenewalReason } from "./check.js";
 import { LIFETIME } from "./profiles.js";
@@ -157,8 +157,5 @@ export class PkiStore {
 
 /** Writes (or replaces) a 0600 file atomically: a crash leaves the old content or the new one. */
 export async function writePrivate(file: string, content: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await rm(tmp, { force: true });
-  if (!(await createPrivateFileAtomically(tmp, content))) throw new Error(`cannot create ${tmp}`);
-  await rename(tmp, file);
+  await replacePrivateFileAtomically(file, content);
 }

@@ -1,6 +1,7 @@
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { writePrivate } from "../pki/store.js";
+import { isTemporary, removeStaleTemporaries } from "../secrets/atomic-create.js";
 import { type SecretSpec, SecretStore } from "../secrets/index.js";
 import { ensurePrivateDir, readPrivateFile } from "../secrets/private-file.js";
 
@@ -72,9 +73,16 @@ export class RotationStore {
     await rm(this.file("retiring", name), { force: true });
   }
 
-  /** The names with a value under `rotating/` or `retiring/`: a rotation under way. */
+  /**
+   * The names with a value under `rotating/` or `retiring/`: a rotation under way. The temporary files a killed
+   * run left there (mid-write) are removed first: each holds a key, and none is a value of the rotation.
+   */
   async underWay(): Promise<{ rotating: string[]; retiring: string[] }> {
-    const list = async (kind: string) => readdir(path.join(this.dir, kind)).catch(() => [] as string[]);
+    const list = async (kind: string) => {
+      const dir = path.join(this.dir, kind);
+      await removeStaleTemporaries(dir);
+      return (await readdir(dir).catch(() => [] as string[])).filter((n) => !isTemporary(n));
+    };
     return { rotating: await list("rotating"), retiring: await list("retiring") };
   }
 

@@ -1,7 +1,10 @@
-import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { OperationError } from "../errors.js";
-import { createPrivateFileAtomically } from "./atomic-create.js";
+import {
+  createPrivateFileAtomically,
+  removeStaleTemporaries,
+  replacePrivateFileAtomically,
+} from "./atomic-create.js";
 import { ensurePrivateDir, readPrivateFile } from "./private-file.js";
 import { Secret } from "./secret.js";
 
@@ -56,6 +59,7 @@ export class SecretStore {
   /** Loads (creating when missing) every secret in `specs`. */
   async load(specs: readonly SecretSpec[]): Promise<SecretValues> {
     await ensurePrivateDir(this.dir);
+    await removeStaleTemporaries(this.dir);
     const values = new Map<string, Secret>();
     for (const spec of specs) {
       if (values.has(spec.name)) continue;
@@ -77,10 +81,7 @@ export class SecretStore {
     if (!spec.valid(value)) throw new TypeError(`refusing to save ${spec.name}: it is not ${spec.describe}`);
     await ensurePrivateDir(this.dir);
     const file = this.fileOf(spec.name);
-    const tmp = `${file}.tmp-${process.pid}`;
-    await rm(tmp, { force: true });
-    if (!(await createPrivateFileAtomically(tmp, `${value}\n`))) throw new Error(`cannot create ${tmp}`);
-    await rename(tmp, file);
+    await replacePrivateFileAtomically(file, `${value}\n`);
     return new Secret(value);
   }
 
