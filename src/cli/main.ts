@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import module from "node:module";
+import { compileCacheDir } from "./compile-cache.js";
 import { isOlderNode, NODE_FLOOR } from "./node-floor.js";
 
 // Node keeps the compiled code of np and its dependencies on disk, so every start after the first is faster
 // (module loading is most of a no-op `np up`'s own time). Must run before anything else is imported.
-module.enableCompileCache?.();
+const cacheDir = compileCacheDir(process.env);
+if (cacheDir) module.enableCompileCache?.(cacheDir);
 // With --verbose, stack traces name np's sources (src/…/*.ts) instead of the bundle; only then, as reading the
 // source maps costs start-up time.
 if (process.argv.includes("-v") || process.argv.includes("--verbose")) module.setSourceMapsSupport?.(true);
