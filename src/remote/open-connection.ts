@@ -1,11 +1,11 @@
-import { readFile } from "node:fs/promises";
 import net from "node:net";
 import type { Duplex } from "node:stream";
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig, type PublicKeyAuthMethod } from "ssh2";
 import { HostError } from "../errors.js";
 import { connectError, type Target } from "./connect-errors.js";
 import { KEEPALIVE } from "./connection-loss.js";
 import type { HostKeyVerdict, KnownHosts } from "./known-hosts.js";
+import { KeyFileUnreadable, loadPrivateKey, type ParsedKey } from "./private-key.js";
 
 /** What np needs to reach one host (structurally the inventory's HostSpec). */
 export interface SshEndpoint {
@@ -124,18 +124,24 @@ async function handshake(
     keepaliveCountMax: keepalive.countMax,
   };
   if (keyFile) {
-    try {
-      config.privateKey = await readFile(keyFile);
-    } catch (err) {
-      throw new HostError(
-        t.host,
-        `cannot read the private key ${keyFile}: ${(err as Error).message}`,
-        "check ssh.key in the inventory",
-      );
-    }
     // An empty variable counts as unset, so the error says the passphrase is missing rather than wrong.
-    const passphrase = passphraseEnv ? env[passphraseEnv] : undefined;
-    if (passphrase) config.passphrase = passphrase;
+    const passphrase = (passphraseEnv ? env[passphraseEnv] : undefined) || undefined;
+    let key: ParsedKey;
+    try {
+      key = await loadPrivateKey(keyFile, passphrase);
+    } catch (err) {
+      sock.destroy();
+      if (err instanceof KeyFileUnreadable)
+        throw new HostError(
+          t.host,
+          `cannot read the private key ${keyFile}: ${err.message}`,
+          "check ssh.key in the inventory",
+        );
+      throw connectError(t, err);
+    }
+    // ssh2 takes an already parsed key only through authHandler (config.privateKey would be parsed again).
+    const method: PublicKeyAuthMethod = { type: "publickey", username: user, key };
+    config.authHandler = [method];
   } else if (env.SSH_AUTH_SOCK) {
     config.agent = env.SSH_AUTH_SOCK;
   } else {
