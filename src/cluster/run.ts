@@ -129,6 +129,9 @@ export async function withCluster<T>(
   // under another run), awaited before the first change.
   const locking = gate.bookkeeping(() => acquireClusterLock(session, servers, opts.command));
   locking.catch(() => {});
+  // Every host's SSH handshake starts now, beside the lock and the secrets (local work that does not need the
+  // hosts): gathering awaits these same connections, and reports a host that cannot be reached.
+  for (const spec of inv.hosts) session.connect(spec).catch(() => {});
   let lock: ClusterLock | undefined;
   try {
     opts.beforeRead?.(ctx);
