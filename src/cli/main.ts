@@ -15,6 +15,10 @@ if (isOlderNode(process.versions.node)) {
   // An older Node fails later and obscurely (a missing export, a dependency's syntax): say so up front.
   process.stderr.write(`error: np needs Node.js ${NODE_FLOOR} or later; this is ${process.version}\n`);
   process.exitCode = 1;
+} else if (process.argv.length === 3 && process.argv[2] === "--version") {
+  // The one answer that needs no command tree: building commander's program is most of a bare start-up's cost.
+  const { npVersion } = await import("../deploy/np-version.js");
+  process.stdout.write(`${npVersion()}\n`);
 } else {
   const { runCli } = await import("./run-cli.js");
   await runCli(process.argv.slice(2));

@@ -1,21 +1,16 @@
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { npVersion } from "../deploy/np-version.js";
 import { Interrupted } from "../errors.js";
 import { commands } from "./commands/index.js";
 import { createOutput } from "./output.js";
 import { reportError } from "./report-error.js";
 import { withoutHelpForUnknownCommand } from "./unknown-command.js";
 
-// From src/cli (vitest) and from dist/cli (the build), package.json is two levels up.
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
-
 /** Builds the whole command tree; exported so tests can inspect it without spawning a process. */
 export function buildProgram(signal: AbortSignal): Command {
   const program = new Command("np")
     .description("Turn bare Linux VMs into a HashiStack cluster (Nomad, Consul, Traefik, OpenObserve).")
-    .version(pkg.version, "--version", "print np's version")
+    .version(npVersion(), "--version", "print np's version")
     .helpOption("-h, --help", "show help for a command")
     .option("-i, --inventory <file>", "inventory file (default: $NP_INVENTORY or ./inventory.yaml)")
     .option("--json", "print machine-readable JSON where the output is data")

@@ -11,7 +11,8 @@ const parsed = new Map<string, Promise<ParsedKey>>();
 /**
  * Reads and parses (decrypting with `passphrase`) a private key file, once per run. Fails with ssh2's own
  * messages ("Cannot parse privateKey: Encrypted private OpenSSH key detected, but no passphrase given", …), which
- * connectError turns into the host's error; a file np cannot read fails with a ReadError.
+ * connectError turns into the host's error; a file np cannot read fails with KeyFileUnreadable. A failed parse is
+ * kept too: every host of the run would fail the same way.
  */
 export function loadPrivateKey(file: string, passphrase: string | undefined): Promise<ParsedKey> {
   const id = `${file}\0${passphrase ?? ""}`;

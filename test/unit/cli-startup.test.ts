@@ -10,7 +10,14 @@ const HEAVY = ["openpgp", "undici", "zod", "yaml", "ssh2", "handlebars", "listr2
 const without = (loaded: Set<string>, names: string[]) => names.filter((n) => loaded.has(n));
 
 describe("np loads only the code a command uses (the built np, every module it resolves recorded)", () => {
-  it.each(["--version", "--help", "up --help", "sandbox up --help"])(
+  it("np --version answers without building the command tree: not even commander loads", () => {
+    const r = loadedCode(["--version"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(without(r.packages, [...HEAVY, "commander"])).toEqual([]);
+  });
+
+  it.each(["--help", "up --help", "sandbox up --help"])(
     "np %s loads none of the heavy dependencies",
     (line) => {
       const r = loadedCode(line.split(" "));
