@@ -1,5 +1,6 @@
 import type { Phase } from "../context.js";
-import { announceMigration, runSteps } from "./run-steps.js";
+import { announceMigration } from "./pending-steps.js";
+import { runSteps } from "./run-steps.js";
 import { SECURITY_STEPS } from "./steps.js";
 
 /**
