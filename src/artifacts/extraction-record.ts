@@ -52,7 +52,7 @@ export async function proofOf(file: string): Promise<string | undefined> {
 export async function proofHolds(
   file: string,
   proof: string,
-  record: ExtractionRecord,
+  record: Pick<ExtractionRecord, "recordedAtNs">,
 ): Promise<"unchanged" | "unsettled" | "changed"> {
   const now = await proofOf(file);
   if (now !== proof) return "changed";
@@ -102,12 +102,13 @@ export async function writeRecord(
   );
 }
 
-function nowNs(): bigint {
+export function nowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const PROOF = /^\d+:\d+:\d+:\d+:\d+$/;
+/** A proof as proofOf writes it. */
+export const PROOF = /^\d+:\d+:\d+:\d+:\d+$/;
 
 function isRecord(v: Partial<ExtractionRecord> & { format?: unknown }): v is ExtractionRecord {
   const { archive, binary, recordedAtNs } = v;

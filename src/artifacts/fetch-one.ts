@@ -114,6 +114,7 @@ export async function extractToCache(
     checksumsPath: sums.path,
     ...(sums.signaturePath && { signaturePath: sums.signaturePath }),
     ...(local.url && { archiveUrl: local.url }),
+    ...(sums.confirm && { confirmChecksums: sums.confirm }),
   });
   const r = record.kind === "ok" ? record.record : undefined;
   const held =

@@ -7,7 +7,6 @@ import { readRecord } from "./extraction-record.js";
 import { binaryPathFor, extractToCache, verifiedArchive } from "./fetch-one.js";
 import { releaseFiles, type Signer } from "./layout.js";
 import { uniqueRequests } from "./requests.js";
-import { loadTrustedKeys } from "./signature.js";
 import type { ArtifactRequest, ArtifactsSettings, FetchedArtifact, FetchOptions } from "./types.js";
 import { type FetchContext, type VerifiedChecksums, verifiedChecksums } from "./verified-checksums.js";
 
@@ -37,7 +36,8 @@ export async function fetchArtifacts(
     keys: (signer) => {
       let loaded = keys.get(signer);
       if (!loaded) {
-        loaded = loadTrustedKeys(signer, artifacts.trustedKeys);
+        // OpenPGP loads with the first signature to verify (none, on a run the records vouch for).
+        loaded = import("./signature.js").then((m) => m.loadTrustedKeys(signer, artifacts.trustedKeys));
         keys.set(signer, loaded);
       }
       return loaded;

@@ -57,6 +57,8 @@ async function prepare(
   signal?: AbortSignal,
 ): Promise<UploadPayload> {
   const files = releaseFiles(a);
+  // Checksums np's record vouched for are verified now: what is sent always rests on a signature checked in this run.
+  await a.confirmChecksums?.();
   const archive = await verifiedArchiveBytes(a, warn, signal);
   const binary = extractBinary(files, archive);
   const sha256 = sha256Hex(binary);

@@ -1,21 +1,14 @@
 import { readFile } from "node:fs/promises";
 import * as openpgp from "openpgp";
 import { InputError, OperationError } from "../errors.js";
-import { HASHICORP_RELEASE_KEY } from "./hashicorp-release-key.js";
 import type { Signer } from "./layout.js";
-import { NODEJS_RELEASE_KEYS } from "./nodejs-release-keys.js";
+import { VENDOR_KEYS } from "./trust.js";
 
 /** A detached signature file, by name (as published) and content. */
 export interface SignatureFile {
   name: string;
   data: Uint8Array;
 }
-
-/** The armored release keys built into np, per vendor. */
-const VENDOR_KEYS: Record<Signer, readonly string[]> = {
-  hashicorp: [HASHICORP_RELEASE_KEY],
-  nodejs: NODEJS_RELEASE_KEYS.map((k) => k.armored),
-};
 
 /**
  * The keys trusted for one vendor's checksums: its release keys built into np (HashiCorp's, or the Node.js

@@ -34,6 +34,11 @@ export interface FetchedArtifact extends ArtifactRequest {
   signaturePath?: string;
   /** Where the archive is downloaded from again when the cached copy turns out corrupt (not for `source: dir`). */
   archiveUrl?: string;
+  /**
+   * Present when the checksums' signature was not verified in this run (np's record vouched for the files): it
+   * verifies it now, once. Nothing made from this artifact may reach a host before it resolves (payload.ts).
+   */
+  confirmChecksums?: () => Promise<void>;
 }
 
 /** Options of `fetchArtifacts`. */

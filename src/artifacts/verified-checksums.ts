@@ -3,9 +3,17 @@ import type { PublicKey } from "openpgp";
 import { OperationError } from "../errors.js";
 import { cachePath, writeFileAtomic } from "./cache.js";
 import { type DownloadContext, readLocation, readOptional } from "./download.js";
+import { nowNs } from "./extraction-record.js";
 import { describeLocation, type Location, locate, type ReleaseFiles, type Signer } from "./layout.js";
-import { type SignatureFile, verifyChecksumsSignature } from "./signature.js";
+import type { SignatureFile } from "./signature.js";
+import { recordedSignature, recordSignature, signatureRecordPath } from "./signature-record.js";
+import { trustDigest } from "./trust.js";
 import type { ArtifactsSettings, Product } from "./types.js";
+
+// OpenPGP is loaded only by a run that verifies a signature: a run whose checksums np's record vouches for, and
+// that installs nothing, never loads it.
+const openpgpVerify = async (...args: Parameters<typeof import("./signature.js").verifyChecksumsSignature>) =>
+  (await import("./signature.js")).verifyChecksumsSignature(...args);
 
 /** Everything one `fetchArtifacts` run shares. */
 export interface FetchContext extends DownloadContext {
@@ -23,11 +31,18 @@ export interface VerifiedChecksums {
   text: string;
   path: string;
   signaturePath?: string;
+  /**
+   * Present when the signature was not verified in this run, np's record vouching for these very files: verifies
+   * it now (once), and must be called before anything made from these checksums is sent to a host.
+   */
+  confirm?: () => Promise<void>;
 }
 
 /**
- * The checksums file of one release, verified: for HashiCorp products its detached signature must verify with a
- * trusted key. A cached copy is used only if it verifies again now; otherwise it is fetched from the source.
+ * The checksums file of one release, verified: for HashiCorp products and Node.js its detached signature must
+ * verify with a trusted key. A copy on disk is used only if it verifies now, or np's record of an earlier
+ * verification vouches for these very files (then `confirm` verifies before anything is installed); a cached copy
+ * that does neither is fetched from the source again.
  */
 export async function verifiedChecksums(
   ctx: FetchContext,
@@ -36,24 +51,54 @@ export async function verifiedChecksums(
   files: ReleaseFiles,
 ): Promise<VerifiedChecksums> {
   const where = (file: string) => locate(ctx.settings, product, version, file);
+  const record = signatureRecordPath(ctx.cacheDir, product, version, files.checksums);
+  const trust = files.signer && (await trustDigest(files.signer, ctx.settings.trustedKeys));
+  /** Checksums read from disk at `readAt` (the folder of `source: dir`, or the cache), verified or vouched for. */
+  const onDisk = async (
+    path: string,
+    data: Uint8Array,
+    readAt: bigint,
+    signaturePathOf: (name: string) => string,
+    read: (name: string) => Promise<Uint8Array | undefined>,
+  ): Promise<VerifiedChecksums> => {
+    const text = decode(data);
+    const vouched = trust && (await recordedSignature(record, path, trust));
+    if (vouched) {
+      let verifying: Promise<void> | undefined;
+      const confirm = () => {
+        verifying ??= checkSignature(ctx, files, data, read, where).then(() => {});
+        return verifying;
+      };
+      return { text, path, signaturePath: vouched, confirm };
+    }
+    const sig = await checkSignature(ctx, files, data, read, where);
+    if (!sig) return { text, path };
+    const signaturePath = signaturePathOf(sig.name);
+    if (trust) await recordSignature(record, { checksumsPath: path, signaturePath }, trust, readAt);
+    return { text, path, signaturePath };
+  };
+
   if (ctx.settings.source === "dir") {
     const loc = where(files.checksums) as Extract<Location, { kind: "file" }>;
+    const readAt = nowNs();
     const data = await readLocation(loc, ctx);
-    const sig = await checkSignature(ctx, files, data, (name) => readOptional(where(name), ctx), where);
-    const signaturePath = sig && (where(sig.name) as Extract<Location, { kind: "file" }>).path;
-    return { text: decode(data), path: loc.path, ...(signaturePath && { signaturePath }) };
+    return onDisk(
+      loc.path,
+      data,
+      readAt,
+      (name) => (where(name) as Extract<Location, { kind: "file" }>).path,
+      (name) => readOptional(where(name), ctx),
+    );
   }
 
   const cached = (file: string) => cachePath(ctx.cacheDir, product, version, file);
+  const readAt = nowNs();
   const fromCache = await readCached(cached(files.checksums));
   if (fromCache) {
     try {
-      const sig = await checkSignature(ctx, files, fromCache, (name) => readCached(cached(name)), where);
-      return {
-        text: decode(fromCache),
-        path: cached(files.checksums),
-        ...(sig && { signaturePath: cached(sig.name) }),
-      };
+      return await onDisk(cached(files.checksums), fromCache, readAt, cached, (name) =>
+        readCached(cached(name)),
+      );
     } catch (err) {
       if (!(err instanceof OperationError)) throw err;
       // Damaged, or (the same name) fetched from a source whose key is no longer trusted: fetched again either way.
@@ -73,6 +118,14 @@ export async function verifiedChecksums(
   const sig = await checkSignature(ctx, files, data, (name) => readOptional(where(name), ctx), where);
   await writeFileAtomic(cached(files.checksums), data);
   if (sig) await writeFileAtomic(cached(sig.name), sig.data);
+  // Vouches for the bytes just written (verified in memory): they settle like any write (see proofHolds).
+  if (sig && trust)
+    await recordSignature(
+      record,
+      { checksumsPath: cached(files.checksums), signaturePath: cached(sig.name) },
+      trust,
+      nowNs(),
+    );
   return {
     text: decode(data),
     path: cached(files.checksums),
@@ -100,7 +153,7 @@ async function checkSignature(
     const sig = { name, data };
     found.push(sig);
     try {
-      await verifyChecksumsSignature(files.checksums, checksums, [sig], keys);
+      await openpgpVerify(files.checksums, checksums, [sig], keys);
       return sig;
     } catch {
       // Try the next signature; if none verifies, the error below names all of them.
@@ -111,7 +164,7 @@ async function checkSignature(
       `no signature found for ${files.checksums}: tried ${files.signatures.map((n) => describeLocation(where(n))).join(", ")}; refusing to install it`,
       `a mirror must carry the signature files beside ${files.checksums} (\`np artifacts fetch\` copies them)`,
     );
-  await verifyChecksumsSignature(files.checksums, checksums, found, keys);
+  await openpgpVerify(files.checksums, checksums, found, keys);
   throw new Error("unreachable: verifyChecksumsSignature accepted a set it rejected one by one");
 }
 

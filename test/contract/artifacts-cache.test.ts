@@ -72,13 +72,18 @@ describe("a tampered local cache is named and healed, and never reaches a host",
     const run = await fetchOnce(cacheDir);
     await payloadOf(run);
     await settle(run.artifact.binaryPath);
+    await settleSignatureRecord(cacheDir);
     return { cacheDir, a: run.artifact, gz: `${run.artifact.binaryPath}.gz` };
   };
 
   it("a run with a settled cache hashes and extracts nothing, and sends the verified bytes", async () => {
     const { cacheDir, a } = await filledCache();
     const again = await fetchOnce(cacheDir);
-    expect(again.artifact).toEqual(a);
+    const { confirmChecksums, ...same } = again.artifact;
+    expect(same).toEqual(a);
+    // The signature was verified by the first run; this one takes np's record of it, to verify before sending.
+    expect(a.confirmChecksums).toBeUndefined();
+    expect(confirmChecksums).toBeTypeOf("function");
     expect(again.progress).toEqual([]); // neither "sha256 matches" (hashed) nor "extracting"
     expect(again.warnings).toEqual([]);
     const payload = await payloadOf(again);
@@ -90,6 +95,7 @@ describe("a tampered local cache is named and healed, and never reaches a host",
     const cacheDir = path.join(work, `cache-${++caches}`);
     await fetchOnce(cacheDir);
     const second = await fetchOnce(cacheDir);
+    expect(second.artifact.confirmChecksums).toBeUndefined(); // the signature record has not settled either
     expect(second.progress.join("\n")).toContain("sha256 matches consul_1.8.7_SHA256SUMS");
     expect(second.progress.join("\n")).not.toContain("extracting"); // the executable is hashed, not rebuilt
     expect(second.warnings).toEqual([]);
@@ -195,6 +201,51 @@ describe("a tampered local cache is named and healed, and never reaches a host",
     expect(await readFile(a.binaryPath, "utf8")).toBe(CONSUL);
   });
 
+  it("a forged signature record (changed SHA256SUMS, a record vouching for it) never lets a payload be made", async () => {
+    const { cacheDir, a } = await filledCache();
+    const sums = path.join(cacheDir, "consul", "1.8.7", "consul_1.8.7_SHA256SUMS");
+    // The consul line stays right, so the fetch goes through on the record's word...
+    await writeFile(sums, `${await readFile(sums, "utf8")}${"0".repeat(64)}  evil_1.0_linux_amd64.zip\n`);
+    const record = signatureRecordOf(cacheDir);
+    const forged = JSON.parse(await readFile(record, "utf8")) as SigRecord;
+    forged.checksums.proof = (await proofOf(sums)) as string;
+    await writeFile(record, JSON.stringify(forged));
+    await settleSignatureRecord(cacheDir);
+    const run = await fetchOnce(cacheDir);
+    expect(run.artifact.archiveSha256).toBe(a.archiveSha256);
+    expect(run.artifact.confirmChecksums).toBeTypeOf("function");
+    // ...but making what would be sent verifies the signature, in this run, and refuses.
+    const err = (await verifiedPayload(run.artifact).catch((e: unknown) => e)) as OperationError;
+    expect(err).toBeInstanceOf(OperationError);
+    expect(err.message).toContain(
+      "consul_1.8.7_SHA256SUMS: the signature does not verify with any trusted key",
+    );
+  });
+
+  it("a signature record counts only under the keys it was made with", async () => {
+    const { cacheDir } = await filledCache();
+    // Today's trusted_keys no longer hold the mirror's key: the record must not vouch for its checksums.
+    const err = fetchOnce(cacheDir, { ...settings, trustedKeys: [] });
+    await expect(err).rejects.toThrow("consul_1.8.7_SHA256SUMS: the signature does not verify");
+    // And a key file edited since the record was made counts as another trust too.
+    const { cacheDir: other } = await filledCache();
+    const keyCopy = path.join(work, `key-${caches}.asc`);
+    await writeFile(keyCopy, await readFile(mirror.keyPath));
+    const withCopy = { ...settings, trustedKeys: [keyCopy] };
+    expect((await fetchOnce(other, withCopy)).artifact.confirmChecksums).toBeUndefined();
+  });
+
+  it("source: dir: a settled signature record spares the check of a run that sends nothing", async () => {
+    const dirSettings: ArtifactsSettings = { source: "dir", dir: mirror.dir, trustedKeys: [mirror.keyPath] };
+    const cacheDir = path.join(work, `cache-${++caches}`);
+    const first = await fetchOnce(cacheDir, dirSettings);
+    expect(first.artifact.confirmChecksums).toBeUndefined();
+    await settleSignatureRecord(cacheDir);
+    const again = await fetchOnce(cacheDir, dirSettings);
+    expect(again.artifact.confirmChecksums).toBeTypeOf("function");
+    await payloadOf(again);
+  });
+
   it("a tampered gzip copy is named and rebuilt, and what is sent unpacks to the verified binary", async () => {
     const { cacheDir, gz } = await filledCache();
     const before = await stat(gz);
@@ -240,6 +291,19 @@ type Record = {
 async function editRecord(binaryPath: string, edit: (r: Record) => Record): Promise<void> {
   const file = recordPathOf(binaryPath);
   await writeFile(file, JSON.stringify(edit(JSON.parse(await readFile(file, "utf8")) as Record)));
+}
+
+type SigRecord = { checksums: { path: string; proof: string }; recordedAtNs: string };
+
+const signatureRecordOf = (cacheDir: string) =>
+  path.join(cacheDir, "consul", "1.8.7", "consul_1.8.7_SHA256SUMS.verified.json");
+
+/** Moves the signature record's time 10 s into the future (see settle). */
+async function settleSignatureRecord(cacheDir: string): Promise<void> {
+  const file = signatureRecordOf(cacheDir);
+  const r = JSON.parse(await readFile(file, "utf8")) as SigRecord;
+  r.recordedAtNs = String(BigInt(Date.now() + 10_000) * 1_000_000n);
+  await writeFile(file, JSON.stringify(r));
 }
 
 /** Moves the record's time 10 s into the future, as if it had been written on a later run. */

@@ -152,10 +152,12 @@ describe("fetchArtifacts against a local mirror (source: mirror and dir)", () =>
     } finally {
       await badServer.close();
     }
-    // Only the (verified) checksums and signature are cached: no archive, no binary, no temporary file.
+    // Only the (verified) checksums, signature and np's record of that are cached: no archive, no binary, no
+    // temporary file.
     expect((await filesUnder(cacheDir)).sort()).toEqual([
       path.join("nomad", "1.9.7", "nomad_1.9.7_SHA256SUMS"),
       path.join("nomad", "1.9.7", "nomad_1.9.7_SHA256SUMS.sig"),
+      path.join("nomad", "1.9.7", "nomad_1.9.7_SHA256SUMS.verified.json"),
     ]);
     // The same tampered folder as `source: dir` is refused too.
     const dirErr = fetchArtifacts({ source: "dir", dir: bad.dir, trustedKeys: [bad.keyPath] }, [nomad], {
