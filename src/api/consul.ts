@@ -1,6 +1,6 @@
-import type { Dispatcher } from "undici";
 import { JsonApi } from "./http.js";
 import { RaftApi } from "./raft.js";
+import type { DispatcherRef } from "./undici.js";
 
 export interface ConsulMember {
   Name: string;
@@ -50,7 +50,7 @@ export const consulTokenHeaders = (token: ConsulTokenSource) => (): Record<strin
 export class ConsulApi extends RaftApi<ConsulRaftServer> {
   constructor(
     readonly origin: string,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: DispatcherRef,
     token: ConsulTokenSource = () => undefined,
   ) {
     super(new JsonApi("Consul", origin, dispatcher, consulTokenHeaders(token)));

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { OperationError } from "../errors.js";
+import { type DispatcherRef, undici } from "./undici.js";
 
 /** An HTTP API answered with an unexpected status; Nomad and Consul send errors as plain text. */
 export class ApiError extends OperationError {
@@ -36,7 +37,7 @@ export class JsonApi {
   constructor(
     readonly name: string,
     readonly origin: string,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: DispatcherRef,
     /** Sent with every request; a function when they may change between requests (a token np gets mid-run). */
     private readonly headers: Record<string, string> | (() => Record<string, string>) = {},
     private readonly timeoutMs = 10_000,
@@ -78,11 +79,12 @@ export class JsonApi {
     return res.body;
   }
 
-  private open(method: Dispatcher.HttpMethod, path: string, body: unknown, opts: RequestOptions) {
+  private async open(method: Dispatcher.HttpMethod, path: string, body: unknown, opts: RequestOptions) {
     const timeout = opts.timeoutMs ?? this.timeoutMs;
+    const [{ request }, dispatcher] = await Promise.all([undici(), this.dispatcher]);
     return request(new URL(path, this.origin), {
       method,
-      dispatcher: this.dispatcher,
+      dispatcher,
       headers: {
         ...(typeof this.headers === "function" ? this.headers() : this.headers),
         ...(body === undefined ? {} : { "content-type": "application/json" }),

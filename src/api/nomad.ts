@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import type { Dispatcher } from "undici";
 import type {
   AllocationListStub,
   Deployment,
@@ -16,6 +15,7 @@ import type {
   JobVersionsResponse,
 } from "./nomad-types.js";
 import { RaftApi } from "./raft.js";
+import type { DispatcherRef } from "./undici.js";
 
 export type * from "./nomad-types.js";
 
@@ -92,7 +92,7 @@ const tokenHeaders = (token: NomadTokenSource) => (): Record<string, string> => 
 export class NomadApi extends RaftApi<NomadRaftServer> {
   constructor(
     readonly origin: string,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: DispatcherRef,
     token?: NomadTokenSource,
   ) {
     super(new JsonApi("Nomad", origin, dispatcher, tokenHeaders(token)));

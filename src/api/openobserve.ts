@@ -1,5 +1,5 @@
-import type { Dispatcher } from "undici";
 import { ApiError, JsonApi } from "./http.js";
+import type { DispatcherRef } from "./undici.js";
 
 /** A login for OpenObserve's API (HTTP basic auth). */
 export interface OpenObserveLogin {
@@ -18,7 +18,7 @@ const basic = (l: OpenObserveLogin) => `Basic ${Buffer.from(`${l.email}:${l.pass
 export class OpenObserveApi {
   constructor(
     private readonly origin: string,
-    private readonly dispatcher: Dispatcher,
+    private readonly dispatcher: DispatcherRef,
     readonly org = "default",
   ) {}
 

@@ -1,7 +1,8 @@
 import type { Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { Agent } from "undici";
+import type { Agent } from "undici";
 import type { SshConnection } from "../remote/connection.js";
+import { undici } from "./undici.js";
 
 /** How to speak TLS inside a tunnel: the CA the server's certificate must chain to, and the name it must carry. */
 export interface TunnelTls {
@@ -19,7 +20,13 @@ export interface TunnelTls {
  * With `tls`, TLS runs inside the channel and the server must present a certificate of that CA for that name (and np
  * presents its own client certificate when `tls` has one).
  */
-export function tunnelDispatcher(conn: SshConnection, host: string, port: number, tls?: TunnelTls): Agent {
+export async function tunnelDispatcher(
+  conn: SshConnection,
+  host: string,
+  port: number,
+  tls?: TunnelTls,
+): Promise<Agent> {
+  const { Agent } = await undici();
   return new Agent({
     connections: 4,
     connect: (_opts, callback) => {

@@ -3,7 +3,8 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { type Dispatcher, EnvHttpProxyAgent, interceptors, request } from "undici";
+import type { Dispatcher } from "undici";
+import { undici } from "../api/undici.js";
 import { OperationError } from "../errors.js";
 import { tempPathFor } from "./cache.js";
 import type { Location } from "./layout.js";
@@ -16,18 +17,35 @@ const TIMEOUTS = { connectMs: 30_000, headersMs: 60_000, bodyMs: 120_000 };
 /** Attempts for a download that failed for a transient reason (network error, HTTP 5xx or 429). */
 const ATTEMPTS = 3;
 
+/** HTTP client for downloads, made on its first request (a run that downloads nothing never loads undici). */
+export interface HttpClient {
+  dispatcher(): Promise<Dispatcher>;
+  close(): Promise<void>;
+}
+
 /** HTTP client for downloads: follows redirects, honours HTTP(S)_PROXY and NO_PROXY. Close it when done. */
-export function createHttpClient(): Dispatcher {
-  return new EnvHttpProxyAgent({
-    connect: { timeout: TIMEOUTS.connectMs },
-    headersTimeout: TIMEOUTS.headersMs,
-    bodyTimeout: TIMEOUTS.bodyMs,
-  }).compose(interceptors.redirect({ maxRedirections: 10 }));
+export function createHttpClient(): HttpClient {
+  let made: Promise<Dispatcher> | undefined;
+  return {
+    dispatcher() {
+      made ??= undici().then(({ EnvHttpProxyAgent, interceptors }) =>
+        new EnvHttpProxyAgent({
+          connect: { timeout: TIMEOUTS.connectMs },
+          headersTimeout: TIMEOUTS.headersMs,
+          bodyTimeout: TIMEOUTS.bodyMs,
+        }).compose(interceptors.redirect({ maxRedirections: 10 })),
+      );
+      return made;
+    },
+    async close() {
+      if (made) await (await made).close();
+    },
+  };
 }
 
 /** What a download needs besides its location. */
 export interface DownloadContext {
-  http: Dispatcher;
+  http: HttpClient;
   signal?: AbortSignal;
 }
 
@@ -111,7 +129,8 @@ export async function downloadToFile(
 async function open(url: string, ctx: DownloadContext): Promise<Dispatcher.ResponseData["body"]> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(url, { dispatcher: ctx.http, signal: ctx.signal ?? null, method: "GET" });
+    const [{ request }, dispatcher] = await Promise.all([undici(), ctx.http.dispatcher()]);
+    res = await request(url, { dispatcher, signal: ctx.signal ?? null, method: "GET" });
   } catch (err) {
     if (ctx.signal?.aborted) throw err;
     throw new TransientError(`cannot download ${url}: ${causeOf(err)}`);

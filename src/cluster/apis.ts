@@ -73,7 +73,7 @@ export async function nomadAccessOf(inv: Inventory, token: "management" | "apps"
 
 /** Cluster APIs through SSH tunnels, one dispatcher per (connection, target), closed together. */
 export class ApiTunnels {
-  private readonly dispatchers: Agent[] = [];
+  private readonly dispatchers: Promise<Agent>[] = [];
   private readonly cache = new Map<string, ConsulApi | NomadApi>();
 
   constructor(
@@ -172,7 +172,7 @@ export class ApiTunnels {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.dispatchers.map((d) => d.destroy()));
+    await Promise.allSettled(this.dispatchers.map(async (d) => (await d).destroy()));
   }
 }
 

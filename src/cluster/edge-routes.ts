@@ -1,5 +1,5 @@
-import { request } from "undici";
 import { tunnelDispatcher } from "../api/tunnel.js";
+import { undici } from "../api/undici.js";
 import { routeFromTags } from "../deploy/app-url.js";
 import type { HostRun, RunContext } from "./context.js";
 import { pollUntil } from "./quorum.js";
@@ -32,7 +32,7 @@ export type RouteProbe = (host: HostRun, port: number, name: string) => Promise<
 /** Whether the edge's Traefik routes `name` now: a request with that Host header is taken by some router. */
 const routes: RouteProbe = async (host, port, name) => {
   const address = host.spec.privateAddress;
-  const dispatcher = tunnelDispatcher(host.conn, address, port);
+  const [{ request }, dispatcher] = await Promise.all([undici(), tunnelDispatcher(host.conn, address, port)]);
   try {
     const res = await request(`http://${address}:${port}/`, {
       dispatcher,

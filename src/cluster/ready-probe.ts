@@ -1,5 +1,5 @@
-import { request } from "undici";
 import { tunnelDispatcher } from "../api/tunnel.js";
+import { undici } from "../api/undici.js";
 import type { ReadyProbe } from "../components/types.js";
 import type { SshConnection } from "../remote/connection.js";
 import { pollUntil } from "./quorum.js";
@@ -13,7 +13,10 @@ export async function probeReady(
   probe: ReadyProbe,
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<{ ok: boolean; why: string }> {
-  const dispatcher = tunnelDispatcher(conn, probe.host, probe.port);
+  const [{ request }, dispatcher] = await Promise.all([
+    undici(),
+    tunnelDispatcher(conn, probe.host, probe.port),
+  ]);
   let why = "got no answer";
   try {
     const r = await pollUntil(

@@ -1,9 +1,10 @@
 import path from "node:path";
 import { connect as tlsConnect } from "node:tls";
-import { Agent, type Dispatcher } from "undici";
+import type { Agent } from "undici";
 import type { ConsulApi } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
 import { tunnelDispatcher } from "../api/tunnel.js";
+import { type DispatcherRef, undici } from "../api/undici.js";
 import { ApiTunnels, consulAccessOf, nomadAccessOf } from "../cluster/apis.js";
 import { OPENOBSERVE } from "../components/openobserve/index.js";
 import { HostError, HostsFailed, OperationError } from "../errors.js";
@@ -36,9 +37,9 @@ export async function openAppCluster(inv: Inventory, signal: AbortSignal): Promi
   // Consul through HTTPS with the cluster CA and np's token; Nomad through HTTPS with np's client certificate and
   // the app commands' own token (their capabilities only: src/components/nomad/acl.ts).
   const tunnels = new ApiTunnels(await consulAccessOf(inv), await nomadAccessOf(inv, "apps"));
-  const dispatchers: Dispatcher[] = [];
+  const dispatchers: DispatcherRef[] = [];
   const close = async () => {
-    await Promise.allSettled(dispatchers.map((d) => d.destroy()));
+    await Promise.allSettled(dispatchers.map(async (d) => (await d).destroy()));
     await tunnels.close();
     await session.close();
   };
@@ -118,7 +119,8 @@ async function firstConnected(
 }
 
 /** HTTPS to the edge's :443 through SSH, with `servername` for SNI and certificate checks (Traefik's ACME cert). */
-function tlsTunnelDispatcher(conn: SshConnection, port: number, servername: string): Agent {
+async function tlsTunnelDispatcher(conn: SshConnection, port: number, servername: string): Promise<Agent> {
+  const { Agent } = await undici();
   return new Agent({
     connect: (_opts, callback) => {
       conn.forwardOut("127.0.0.1", port).then(

@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from "undici";
+import { type DispatcherRef, undici } from "../api/undici.js";
 import { type AppRoute, appUrl } from "./app-url.js";
 
 /** One answer of an edge's entry point. */
@@ -19,9 +19,9 @@ export interface EdgeHttp {
 /** An EdgeHttp over dispatchers that reach the edge's port (through SSH, or directly in tests). */
 export function edgeHttpOver(
   name: string,
-  dispatcherFor: (port: number, servername?: string) => Dispatcher,
+  dispatcherFor: (port: number, servername?: string) => DispatcherRef,
 ): EdgeHttp {
-  const cache = new Map<string, Dispatcher>();
+  const cache = new Map<string, DispatcherRef>();
   const dispatcher = (https: boolean, host: string) => {
     const key = https ? `443 ${host}` : "80";
     let d = cache.get(key);
@@ -34,8 +34,9 @@ export function edgeHttpOver(
   return {
     name,
     async get(host, path, https, timeoutMs) {
+      const [{ request }, d] = await Promise.all([undici(), dispatcher(https, host)]);
       const res = await request(`${https ? "https" : "http"}://${host}${path}`, {
-        dispatcher: dispatcher(https, host),
+        dispatcher: d,
         headers: { host },
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

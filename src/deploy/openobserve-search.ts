@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { Dispatcher } from "undici";
 import { JsonApi } from "../api/http.js";
+import type { DispatcherRef } from "../api/undici.js";
 import { OPENOBSERVE, ROOT_SECRET, rootEmail } from "../components/openobserve/index.js";
 import { OperationError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
@@ -59,7 +59,7 @@ export function logSearchBody(q: LogQuery): { query: Record<string, unknown> } {
 }
 
 /** OpenObserve's `_search` with the root user's credentials (`.np/secrets/openobserve-root`). */
-export function openobserveSearchOver(inv: Inventory, origin: string, dispatcher: Dispatcher): LogSearch {
+export function openobserveSearchOver(inv: Inventory, origin: string, dispatcher: DispatcherRef): LogSearch {
   const file = new SecretStore(path.join(inv.dir, ".np")).fileOf(ROOT_SECRET.name);
   return {
     async search(q) {

@@ -22,7 +22,7 @@ const CHECKS_BACK_MS = 90_000;
  * the checks that passed before pass again, so an app with instances on two hosts keeps serving.
  */
 export class LocalChecks {
-  private readonly dispatchers = new Map<string, Agent>();
+  private readonly dispatchers = new Map<string, Promise<Agent>>();
 
   constructor(private readonly ctx: RunContext) {}
 
@@ -58,7 +58,7 @@ export class LocalChecks {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.dispatchers.values()].map((d) => d.destroy()));
+    await Promise.allSettled([...this.dispatchers.values()].map(async (d) => (await d).destroy()));
   }
 
   private async read(host: HostRun): Promise<AgentChecks> {

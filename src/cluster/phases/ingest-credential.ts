@@ -32,7 +32,11 @@ export const ingestCredential: Phase = {
         detail: "create the agents' OpenObserve user and keep its ingest-only passcode in .np/secrets",
       },
       async () => {
-        const dispatcher = tunnelDispatcher(observe.conn, observe.spec.privateAddress, OPENOBSERVE.httpPort);
+        const dispatcher = await tunnelDispatcher(
+          observe.conn,
+          observe.spec.privateAddress,
+          OPENOBSERVE.httpPort,
+        );
         try {
           const api = new OpenObserveApi(
             `http://${observe.spec.privateAddress}:${OPENOBSERVE.httpPort}`,
