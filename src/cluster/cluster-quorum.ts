@@ -75,11 +75,18 @@ export async function waitForQuorate(
   ctx: RunContext,
   service: RaftService,
   timeoutMs: number,
-  opts: Partial<PollOptions> & { last?: HostRun; ok?: (q: QuorumHealth) => boolean } = {},
+  opts: Partial<PollOptions> & {
+    last?: HostRun;
+    ok?: (q: QuorumHealth) => boolean;
+    /** The first reading may be the one read beside the gathering (early-reads.ts). */
+    early?: boolean;
+  } = {},
 ): Promise<PollResult<QuorumHealth>> {
   const expected = withRole(ctx, "server").length;
-  const { last, ok, ...poll } = opts;
-  return pollUntil(() => readClusterQuorum(ctx, service, last), ok ?? ((q) => isQuorate(q, expected)), {
+  const { last, ok, early, ...poll } = opts;
+  const fresh = () => readClusterQuorum(ctx, service, last);
+  const read = early ? ctx.early.firstFrom(`${service} quorum`, fresh) : fresh;
+  return pollUntil(read, ok ?? ((q) => isQuorate(q, expected)), {
     timeoutMs,
     signal: ctx.signal,
     giveUp: () => lostServers(ctx),

@@ -8,6 +8,7 @@ import type { Session } from "../remote/session.js";
 import type { SecretValues } from "../secrets/index.js";
 import type { ApiTunnels } from "./apis.js";
 import type { ChangeGate } from "./changes.js";
+import type { EarlyReads } from "./early-reads.js";
 import type { HostState } from "./host-state.js";
 
 /** A binary np installs at a fixed path, from a verified artifact. */
@@ -52,6 +53,8 @@ export interface RunContext {
   prefetch?: { result: Promise<{ artifacts: FetchedArtifact[] } | { error: unknown }>; stop(): void };
   /** SSH tunnels to the cluster APIs, closed at the end of the run. */
   tunnels: ApiTunnels;
+  /** Answers of the cluster APIs read while the hosts were gathered, for a run that changes nothing. */
+  early: EarlyReads;
   /** Set once np's management token is Nomad's (bootstrapped now or before): Nomad's ACLs can be read. */
   nomadAclReady?: boolean;
   /** How long to wait for quorum after starting services. */

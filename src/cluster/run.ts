@@ -6,6 +6,7 @@ import { Session } from "../remote/session.js";
 import { ApiTunnels } from "./apis.js";
 import { type Change, ChangeGate } from "./changes.js";
 import type { Phase, RunContext } from "./context.js";
+import { EarlyReads, startEarlyReads } from "./early-reads.js";
 import { acquireClusterLock, type ClusterLock } from "./lock.js";
 import { detectSecurityStages } from "./migrate/detect-stages.js";
 import { finishSecurity, migrateSecurity } from "./migrate/phases.js";
@@ -29,6 +30,9 @@ import { writeConfigs, writeUnits } from "./phases/write-files.js";
 
 /** Phases that only read: they run while the cluster lock is being taken. */
 export const READ_PHASES: Phase[] = [loadSecrets, gather, detectSecurityStages];
+
+/** np up's reads: the same, and the cluster APIs read beside the gathering (for a run that changes nothing). */
+const UP_READ_PHASES: Phase[] = [loadSecrets, startEarlyReads, gather, detectSecurityStages];
 
 /** The provisioning flow of design.md after the reads, one phase per step; `np plan` runs them as a dry run. */
 export const UP_PHASES: Phase[] = [
@@ -83,7 +87,12 @@ export async function converge(
     inv,
     out,
     signal,
-    { ...opts, command: opts.dryRun ? "np plan" : "np up", beforeRead: prefetchAmd64 },
+    {
+      ...opts,
+      command: opts.dryRun ? "np plan" : "np up",
+      beforeRead: prefetchAmd64,
+      readPhases: UP_READ_PHASES,
+    },
     async (ctx) => {
       await runPhases(ctx, UP_PHASES);
       return ctx.gate.changes;
@@ -97,6 +106,8 @@ export interface ClusterRunOptions extends RunOptions {
   command: string;
   /** Started before the hosts are read (np up fetches artifacts meanwhile). */
   beforeRead?: (ctx: RunContext) => void;
+  /** The phases that read, before `work` (default: READ_PHASES). */
+  readPhases?: Phase[];
 }
 
 /**
@@ -123,6 +134,7 @@ export async function withCluster<T>(
     hosts: [],
     artifacts: [],
     tunnels: new ApiTunnels(),
+    early: new EarlyReads(gate),
     quorumTimeoutMs: opts.quorumTimeoutMs ?? 180_000,
   };
   // The lock is np's own bookkeeping: a dry run does not take it. Taken while the hosts are read (reads are safe
@@ -135,7 +147,7 @@ export async function withCluster<T>(
   let lock: ClusterLock | undefined;
   try {
     opts.beforeRead?.(ctx);
-    const reading = runPhases(ctx, READ_PHASES);
+    const reading = runPhases(ctx, opts.readPhases ?? READ_PHASES);
     reading.catch(() => {});
     lock = await locking;
     await reading;

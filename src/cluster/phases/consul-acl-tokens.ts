@@ -22,14 +22,17 @@ export const consulAclTokens: Phase = {
     let lastError: unknown;
     for (const h of servers) {
       const api = new ConsulAclApi(ctx.tunnels.for("consul", h.conn, h.spec.privateAddress).json);
+      const read = () =>
+        readAcl(
+          api,
+          desired.policies.map((p) => p.name),
+        );
       let actions: ReturnType<typeof aclActions>;
       try {
+        // The first server's answer may have been read beside the gathering (early-reads.ts).
         actions = aclActions(
           desired,
-          await readAcl(
-            api,
-            desired.policies.map((p) => p.name),
-          ),
+          await (h === server ? ctx.early.take("consul acl", read) : read()),
           secrets,
         );
       } catch (err) {

@@ -18,7 +18,7 @@ export const nomadAclBootstrap: Phase = {
     if (!first || !ctx.secrets) return;
     const secret = ctx.secrets.get(NOMAD_MANAGEMENT.name).reveal();
     const apis = servers.map((h) => ctx.tunnels.for("nomad", h.conn, h.spec.privateAddress));
-    if (await isNomadManagement(apis, secret)) {
+    if (await ctx.early.take("nomad management", () => isNomadManagement(apis, secret))) {
       ctx.nomadAclReady = true;
       return;
     }

@@ -25,11 +25,17 @@ export const nomadAclTokens: Phase = {
     const desired = nomadAcl(ctx.inv);
     let lastError: unknown = new OperationError("no Nomad server to read the ACLs from");
     // Through the first server whose Nomad answers.
-    for (const h of withRole(ctx, "server")) {
+    const servers = withRole(ctx, "server");
+    for (const h of servers) {
       const api = new NomadAclApi(ctx.tunnels.for("nomad", h.conn, h.spec.privateAddress));
+      const read = () => readNomadAcl(api, desired, secrets);
       let actions: NomadAclAction[];
       try {
-        actions = nomadAclActions(desired, await readNomadAcl(api, desired, secrets));
+        // The first server's answer may have been read beside the gathering (early-reads.ts).
+        actions = nomadAclActions(
+          desired,
+          await (h === servers[0] ? ctx.early.take("nomad acl", read) : read()),
+        );
       } catch (err) {
         lastError = err;
         continue;

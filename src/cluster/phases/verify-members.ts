@@ -1,6 +1,6 @@
-import { consulMemberStatus } from "../../api/consul.js";
 import { OperationError } from "../../errors.js";
 import { type Phase, withRole } from "../context.js";
+import { readMembers } from "../early-reads.js";
 import { pollUntil } from "../quorum.js";
 import { serviceOn } from "../status.js";
 
@@ -24,18 +24,16 @@ export const verifyMembers: Phase = {
     );
     const serviceNames = [...new Set(services.map((s) => s.service))];
     const missing = { consul: allHosts, nomad: clients, services: [] as string[] };
+    // The first reading may be the one read beside the gathering (early-reads.ts).
+    const read = ctx.early.firstFrom("members", () => readMembers(consul, nomad, serviceNames));
     const r = await pollUntil(
       async () => {
-        const alive = new Set(
-          (await consul.members()).filter((m) => consulMemberStatus(m.Status) === "alive").map((m) => m.Name),
-        );
-        const ready = new Set((await nomad.nodes()).filter((n) => n.Status === "ready").map((n) => n.Name));
-        missing.consul = allHosts.filter((h) => !alive.has(h));
-        missing.nomad = clients.filter((h) => !ready.has(h));
-        const health = new Map(
-          await Promise.all(serviceNames.map(async (n) => [n, await consul.serviceHealth(n)] as const)),
-        );
+        const { consulAlive, nomadReady, health } = await read();
+        missing.consul = allHosts.filter((h) => !consulAlive.has(h));
+        missing.nomad = clients.filter((h) => !nomadReady.has(h));
         missing.services = services.flatMap(({ host, service }) => {
+          // A service the reading did not ask about counts as not passing: the next reading asks.
+          if (!health.has(service)) return [`${host}: ${service} not read`];
           const s = serviceOn(health.get(service) ?? [], service, host);
           return s.status === "passing"
             ? []

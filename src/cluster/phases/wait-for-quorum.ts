@@ -18,7 +18,7 @@ export const waitForQuorum: Phase = {
     const readingsInARow = ctx.gate.startedAnything ? 2 : 1;
     const services = raftServices();
     const readings = await Promise.all(
-      services.map((s) => waitForQuorate(ctx, s, ctx.quorumTimeoutMs, { readingsInARow })),
+      services.map((s) => waitForQuorate(ctx, s, ctx.quorumTimeoutMs, { readingsInARow, early: true })),
     );
     for (const [i, service] of services.entries()) {
       const r = readings[i];
