@@ -86,7 +86,10 @@ export class ApiTunnels {
   for(service: "nomad", conn: SshConnection, privateAddress: string): NomadApi;
   for(service: "consul" | "nomad", conn: SshConnection, privateAddress: string): ConsulApi | NomadApi;
   for(service: "consul" | "nomad", conn: SshConnection, privateAddress: string): ConsulApi | NomadApi {
-    const key = `${service}@${conn.name}`;
+    // Keyed by the way in too: an API made before np learnt that a server serves plain HTTP only (np up's early
+    // reads run before the security stages are known) is never handed out for it afterwards.
+    const plain = (service === "consul" ? this.consulAccess : this.nomadAccess).plainHttp?.has(conn.name);
+    const key = `${service}@${conn.name}${plain ? " plain" : ""}`;
     let api = this.cache.get(key);
     if (!api) {
       api = service === "consul" ? this.consul(conn) : this.nomad(conn, privateAddress);
@@ -138,6 +141,7 @@ export class ApiTunnels {
   /** Drops the cached API of `service` on one server: its way in changed (a migration step gave it HTTPS). */
   forget(service: "consul" | "nomad", conn: SshConnection): void {
     this.cache.delete(`${service}@${conn.name}`);
+    this.cache.delete(`${service}@${conn.name} plain`);
   }
 
   /**
