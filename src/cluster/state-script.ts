@@ -1,3 +1,5 @@
+import { SCRIPT_NAME } from "../preflight/facts-script.js";
+
 /** Where np keeps the checksums of the binaries it installed, keyed by size, mtime and inode. */
 export const SHA_CACHE = "/var/lib/np/sha256-cache";
 
@@ -7,20 +9,21 @@ export const PENDING_DIR = "/var/lib/np/restart-pending";
 /**
  * Reads everything a host's convergence depends on, in the same round trip as the preflight facts: it is appended
  * to FACTS_SCRIPT, whose `section` function prints markers that carry the run's nonce (no file content printed
- * here can forge one). Its arguments (see stateArgs) are the unit names, the user names, then the paths. For each
- * path: type, mode, owner, group and (files) sha256; for each unit: systemd's properties; for each user: whether
- * it exists and its groups; and the restarts an interrupted run left pending. Constant text: values arrive only
- * as arguments.
+ * here can forge one). Its arguments (see stateArgs) are the user names, then the paths; the units are the facts
+ * script's UNITS, whose properties that script's one `systemctl show` left in $np_shown. For each path: type,
+ * mode, owner, group and (files) sha256; for each unit: systemd's properties; for each user: whether it exists and
+ * its groups; and the restarts an interrupted run left pending. Constant text: values arrive only as arguments.
  * A binary's sha256 comes from SHA_CACHE while its size, mtime and inode are unchanged (flag c=1): hashing a
  * 100 MB binary on every run would dominate a no-op `np up`.
  */
 export const STATE_SCRIPT = `
 # Forks are what a no-op run pays for on every host: one stat for every path, one sha256sum for the files the
-# cache does not know, one systemctl for every unit; the rest is the shell's own pattern matching.
-nl='
-'
-units=$1; users=$2; shift 2
-cache="$nl$(cat ${SHA_CACHE} 2>/dev/null)"
+# cache does not know; the rest is the shell's own reading and pattern matching.
+users=$1; shift
+cache=
+if [ -r ${SHA_CACHE} ]; then
+  while IFS= read -r l || [ -n "$l" ]; do cache="$cache$nl$l"; done <${SHA_CACHE}
+fi
 section paths
 for a in "$@"; do [ -e "$a" ] || printf 'none|-|-|-|-|0|%s\\n' "$a"; done
 info=
@@ -70,19 +73,23 @@ done <<NP_END
 $unknown
 NP_END
 section units
-set --
-for u in $units; do set -- "$@" "$u.service"; done
-if [ $# -gt 0 ]; then
-  # One unit's properties per line: systemctl separates the units' blocks with an empty line.
-  shown=$(systemctl show -p Id,LoadState,ActiveState,SubState,MainPID,UnitFileState,NeedDaemonReload -- "$@" 2>/dev/null)
-  one=
-  while IFS= read -r l; do
-    if [ -z "$l" ]; then [ -n "$one" ] && printf '%s\\n' "$one"; one=; else one="$one $l"; fi
-  done <<NP_END
-$shown
+# One unit's properties per line, for the units asked about (the owners of listening ports share the output).
+one=; want=
+while IFS= read -r l; do
+  if [ -z "$l" ]; then
+    [ -n "$want" ] && [ -n "$one" ] && printf '%s\\n' "$one"
+    one=; want=
+  else
+    case $l in
+      FragmentPath=*) ;;
+      Id=*) case " $np_units " in *" \${l#Id=} "*) want=1 ;; esac; one="$one $l" ;;
+      *) one="$one $l" ;;
+    esac
+  fi
+done <<NP_END
+$np_shown
 
 NP_END
-fi
 section users
 for u in $users; do
   if g=$(id -nG "$u" 2>/dev/null); then
@@ -93,18 +100,15 @@ for u in $users; do
   fi
 done
 section pending
-ls ${PENDING_DIR} 2>/dev/null || true
+for f in ${PENDING_DIR}/*; do [ -e "$f" ] && printf '%s\\n' "\${f##*/}"; done
 section done
 `;
 
-/** Unit and user names travel as one word list each (split by the script): np's own names, checked here. */
-const NAME = /^[a-z0-9][a-z0-9_.@-]*$/;
-
-/** The state script's arguments: what to read. */
-export function stateArgs(want: { paths: string[]; units: string[]; users: string[] }): string[] {
-  for (const n of [...want.units, ...want.users])
-    if (!NAME.test(n)) throw new Error(`not a unit or user name np reads: ${JSON.stringify(n)}`);
-  return [want.units.join(" "), want.users.join(" "), ...want.paths];
+/** The state script's arguments: the users and paths to read (its units are the facts script's UNITS). */
+export function stateArgs(want: { paths: string[]; users: string[] }): string[] {
+  for (const n of want.users)
+    if (!SCRIPT_NAME.test(n)) throw new Error(`not a user name np reads: ${JSON.stringify(n)}`);
+  return [want.users.join(" "), ...want.paths];
 }
 
 /**

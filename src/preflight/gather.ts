@@ -3,7 +3,7 @@ import { HostError } from "../errors.js";
 import { asRoot, shScript } from "../remote/command.js";
 import { exitError, type SshConnection } from "../remote/connection.js";
 import { sudoFailure } from "../remote/sudo.js";
-import { FACTS_SCRIPT } from "./facts-script.js";
+import { FACTS_SCRIPT, SCRIPT_NAME } from "./facts-script.js";
 import { type HostFacts, parseFacts } from "./parse-facts.js";
 
 export interface GatheredFacts {
@@ -28,6 +28,8 @@ export interface GatheredFacts {
 export interface ExtraScript {
   script: string;
   args: string[];
+  /** Units (without `.service`) whose systemd properties the script reads from $np_shown (see FACTS_SCRIPT). */
+  units?: readonly string[];
 }
 
 /**
@@ -42,7 +44,11 @@ export async function gatherFacts(
 ): Promise<GatheredFacts> {
   const nonce = randomBytes(8).toString("hex");
   const user = conn.endpoint.ssh.user;
-  const argv = asRoot(shScript([nonce, ...(opts.extra?.args ?? [])]), user);
+  const units = opts.extra?.units ?? [];
+  for (const u of units)
+    if (!SCRIPT_NAME.test(u)) throw new Error(`not a unit name np reads: ${JSON.stringify(u)}`);
+  const unitList = units.map((u) => `${u}.service`).join(" ");
+  const argv = asRoot(shScript([nonce, unitList, ...(opts.extra?.args ?? [])]), user);
   const sent = Date.now();
   const r = await conn.exec(argv, {
     stdin: FACTS_SCRIPT + (opts.extra?.script ?? ""),

@@ -28,7 +28,7 @@ async function gatherAs(
 ) {
   sshd = await startSshdDouble({
     exec: (command, channel) => {
-      const nonce = /sh -s -- ([0-9a-f]{16})$/.exec(command)?.[1];
+      const nonce = /sh -s -- ([0-9a-f]{16}) ''$/.exec(command)?.[1];
       if (!nonce) return false;
       const r = answer(nonce);
       channel.stderr.write(r.stderr);
@@ -58,7 +58,7 @@ describe("gathering facts as a non-root user: one round trip", () => {
       stderr: "",
     }));
     expect(sshd?.commands).toHaveLength(1);
-    expect(sshd?.commands[0]).toMatch(/^sudo -n -- sh -s -- [0-9a-f]{16}$/);
+    expect(sshd?.commands[0]).toMatch(/^sudo -n -- sh -s -- [0-9a-f]{16} ''$/);
     expect(g.facts.cpus).toBe(2);
     expect(g.nonce).toMatch(/^[0-9a-f]{16}$/);
   });

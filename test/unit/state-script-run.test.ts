@@ -8,8 +8,9 @@ import { SHA_CACHE, STATE_SCRIPT, stateArgs } from "../../src/cluster/state-scri
 
 /** The state script run here by `shell`, with np's cache file moved to `cache` and plain section markers. */
 function runState(shell: string, cache: string, paths: string[], users: string[] = []): string[] {
-  const script = `section() { echo "== $1"; }\n${STATE_SCRIPT.replaceAll(SHA_CACHE, cache)}`;
-  const r = spawnSync(shell, ["-c", script, "state", ...stateArgs({ paths, units: [], users })], {
+  // What FACTS_SCRIPT defines for the script appended to it: nl, section, and no units asked about.
+  const script = `nl='\n'; np_units=; np_shown=\nsection() { echo "== $1"; }\n${STATE_SCRIPT.replaceAll(SHA_CACHE, cache)}`;
+  const r = spawnSync(shell, ["-c", script, "state", ...stateArgs({ paths, users })], {
     encoding: "utf8",
   });
   expect(r.status, r.stderr).toBe(0);

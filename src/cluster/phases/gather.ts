@@ -28,12 +28,11 @@ export const gather: Phase = {
             ...desired.files.map((f) => f.path),
             ...desired.binaries.map((b) => b.path),
           ],
-          units,
           users: desired.users.map((u) => u.name),
         });
         const gathered = await gatherFacts(conn, {
           signal: ctx.signal,
-          extra: { script: STATE_SCRIPT, args },
+          extra: { script: STATE_SCRIPT, args, units },
         });
         ctx.out.debug(`${spec.name}: gathered facts and state in ${gathered.tookMs} ms`);
         let state: HostState;
