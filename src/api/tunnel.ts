@@ -33,7 +33,7 @@ export async function tunnelDispatcher(
     tls && createSecureContext({ ca: tls.ca, ...(tls.cert && tls.key && { cert: tls.cert, key: tls.key }) });
   let session: Buffer | undefined;
   return new Agent({
-    connections: 4,
+    connections: 2,
     connect: (_opts, callback) => {
       conn.forwardOut(host, port).then(
         (channel) => {

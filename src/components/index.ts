@@ -80,5 +80,8 @@ export function desiredHost(
 export function portsOf(host: HostSpec): PortSpec[] {
   const seen = new Map<string, PortSpec>();
   for (const c of componentsOf(host)) for (const p of c.ports(host)) seen.set(`${p.proto}/${p.port}`, p);
-  return [...seen.values()].sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
+  // A plain comparison: localeCompare's first call loads ICU's collation data (~10 ms of every run's CPU).
+  return [...seen.values()].sort(
+    (a, b) => a.port - b.port || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : 0),
+  );
 }

@@ -50,7 +50,9 @@ export async function readApps(nomad: NomadApi): Promise<AppRow[]> {
       return job.body ? appRow(job.body, allocs.body, d.body) : null;
     }),
   );
-  return rows.filter((r): r is AppRow => r !== null).toSorted((a, b) => a.name.localeCompare(b.name));
+  return rows
+    .filter((r): r is AppRow => r !== null)
+    .toSorted((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The apps as a table's rows (header first). */
