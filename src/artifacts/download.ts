@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Dispatcher } from "undici";
-import { undici } from "../api/undici.js";
+import { undici, undiciFull } from "../api/undici.js";
 import { OperationError } from "../errors.js";
 import { tempPathFor } from "./cache.js";
 import type { Location } from "./layout.js";
@@ -28,7 +28,7 @@ export function createHttpClient(): HttpClient {
   let made: Promise<Dispatcher> | undefined;
   return {
     dispatcher() {
-      made ??= undici().then(({ EnvHttpProxyAgent, interceptors }) =>
+      made ??= undiciFull().then(({ EnvHttpProxyAgent, interceptors }) =>
         new EnvHttpProxyAgent({
           connect: { timeout: TIMEOUTS.connectMs },
           headersTimeout: TIMEOUTS.headersMs,
