@@ -84,11 +84,33 @@ function targetOf(e: SshEndpoint): Target {
   return { host: e.name, address: e.address, port, user, key, passphraseEnv };
 }
 
+/**
+ * Writes made in one turn of the event loop leave as one (writev): ssh2 writes every packet on its own (a TLS
+ * record inside a channel, a window adjust, each request of a burst), and with TCP_NODELAY each write is a syscall
+ * and a segment for np, and a wake-up and a read for the host's sshd.
+ */
+export function coalesceWrites(sock: net.Socket): void {
+  const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
+  let corked = false;
+  sock.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(() => {
+        corked = false;
+        sock.uncork();
+      });
+    }
+    return write(...args);
+  }) as typeof sock.write;
+}
+
 /** A TCP socket with TCP_NODELAY: without it, ssh2 stalls ~40 ms per round trip on delayed ACKs (design.md). */
 function openSocket(t: Target, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: t.address, port: t.port });
     sock.setNoDelay(true);
+    coalesceWrites(sock);
     const timer = setTimeout(() => {
       sock.destroy();
       reject(connectError(t, Object.assign(new Error("connect timeout"), { code: "NP_CONNECT_TIMEOUT" })));
