@@ -12,20 +12,22 @@ import type { Session } from "../remote/session.js";
  *   server admits one holder. A cluster with a server down can still be locked (and so repaired).
  * - It is held by a process on each server that lives only as long as np's SSH channel: a run that ends, is
  *   interrupted or is killed (SIGKILL) releases it at once; a run cut off by the network releases it once its
- *   heartbeat (a byte every HEARTBEAT_MS) has been silent for HOLD_TIMEOUT_S. No stale lock is ever left behind.
+ *   heartbeat (a line every HEARTBEAT_MS) has been silent for HOLD_TIMEOUT_S. No stale lock is ever left behind.
  */
 export const LOCK_FILE = "/var/lib/np/cluster.lock";
 const HEARTBEAT_MS = 5000;
 const HOLD_TIMEOUT_S = 30;
 
 // $1 lock file, $2 holder (JSON), $3 seconds of heartbeat silence after which the holder counts as gone.
-// Prints "locked" once held; exit 3 with the holder's line when another run holds it.
-const HOLD = `mkdir -p "$(dirname "$1")" || exit 1
+// Prints "locked" once held; exit 3 with the holder's line when another run holds it. Each heartbeat is a line:
+// the shell's own read takes it (two processes a beat, where a pipeline of head and wc took four or five, paid
+// on every server by every run); a closed stdin or a silent one ends the hold.
+export const HOLD = `mkdir -p "\${1%/*}" || exit 1
 exec 9>>"$1" || exit 1
 if ! flock -n 9; then cat "$1"; exit 3; fi
 printf '%s %s\\n' "$$" "$2" > "$1"
 echo locked
-while [ "$(timeout "$3" head -c 1 | wc -c)" = 1 ]; do :; done
+while timeout "$3" sh -c 'read -r _'; do :; done
 : > "$1"`;
 
 // Prints the holder line, or exits 4 when nobody holds the lock.
@@ -149,7 +151,7 @@ async function takeOn(conn: SshConnection, holder: LockHolder): Promise<Attempt>
     () => resolveLocked(false),
   );
   if (await locked) {
-    const timer = setInterval(() => heartbeat.write("."), HEARTBEAT_MS);
+    const timer = setInterval(() => heartbeat.write("\n"), HEARTBEAT_MS);
     timer.unref();
     return { host: conn.name, part: { host: conn.name, heartbeat, timer, done } };
   }
