@@ -18,7 +18,7 @@ export const PENDING_DIR = "/var/lib/np/restart-pending";
  */
 export const STATE_SCRIPT = `
 # Forks are what a no-op run pays for on every host: one stat for every path, one sha256sum for the files the
-# cache does not know; the rest is the shell's own reading and pattern matching.
+# cache does not know, one groups for the users; the rest is the shell's own reading and pattern matching.
 users=$1; shift
 cache=
 if [ -r ${SHA_CACHE} ]; then
@@ -91,8 +91,17 @@ $np_shown
 
 NP_END
 section users
+# One groups call for every user ("name : group group…" for each one that exists; a missing one only on stderr).
+known=
+[ -n "$users" ] && known=$(groups $users 2>/dev/null)
 for u in $users; do
-  if g=$(id -nG "$u" 2>/dev/null); then
+  found=; g=
+  while IFS= read -r l; do
+    case $l in "$u : "*) found=1; g=\${l#"$u : "}; break ;; esac
+  done <<NP_END
+$known
+NP_END
+  if [ -n "$found" ]; then
     r=; for w in $g; do r="$r\${r:+,}$w"; done
     printf '%s|yes|%s\\n' "$u" "$r"
   else
