@@ -1,4 +1,4 @@
-import ssh2 from "ssh2";
+import { generateKeyPairSync, parseKey } from "./ssh2.js";
 
 export interface KeyPairOptions {
   comment?: string;
@@ -15,8 +15,8 @@ export interface KeyPairOptions {
  */
 export function generateEd25519KeyPair(opts: KeyPairOptions = {}): { private: string; public: string } {
   for (;;) {
-    const pair = ssh2.utils.generateKeyPairSync("ed25519", opts);
-    const parsed = [ssh2.utils.parseKey(pair.private, opts.passphrase), ssh2.utils.parseKey(pair.public)];
+    const pair = generateKeyPairSync("ed25519", opts);
+    const parsed = [parseKey(pair.private, opts.passphrase), parseKey(pair.public)];
     if (!parsed.some((k) => k instanceof Error)) return pair;
   }
 }

@@ -1,11 +1,12 @@
 import net from "node:net";
 import type { Duplex } from "node:stream";
-import { Client, type ClientChannel, type ConnectConfig, type PublicKeyAuthMethod } from "ssh2";
+import type { ClientChannel, Client as ClientType, ConnectConfig, PublicKeyAuthMethod } from "ssh2";
 import { HostError } from "../errors.js";
 import { connectError, type Target } from "./connect-errors.js";
 import { KEEPALIVE } from "./connection-loss.js";
 import type { HostKeyVerdict, KnownHosts } from "./known-hosts.js";
 import { KeyFileUnreadable, loadPrivateKey, type ParsedKey } from "./private-key.js";
+import { Client } from "./ssh2.js";
 
 /** What np needs to reach one host (structurally the inventory's HostSpec). */
 export interface SshEndpoint {
@@ -30,9 +31,9 @@ export interface OpenOptions {
 
 /** An authenticated ssh2 client, the socket it runs over, and the bastion's client when tunnelled. */
 export interface OpenedClient {
-  client: Client;
+  client: ClientType;
   sock: Duplex;
-  bastion?: Client;
+  bastion?: ClientType;
 }
 
 /** Opens the connection (through the bastion when one is set), verifying and pinning the host key. */
@@ -41,7 +42,7 @@ export async function openClient(endpoint: SshEndpoint, options: OpenOptions): P
   const timeoutMs = ssh.connectTimeoutSec * 1000;
   const login = (t: Target, sock: Duplex, user: string, key: string | undefined) =>
     handshake(t, sock, user, key, ssh.passphraseEnv, options, timeoutMs);
-  let bastion: Client | undefined;
+  let bastion: ClientType | undefined;
   let sock: Duplex;
   if (ssh.bastion) {
     const b = ssh.bastion;
@@ -73,7 +74,7 @@ export async function openClient(endpoint: SshEndpoint, options: OpenOptions): P
 }
 
 /** A TCP stream to host:port as seen from the client's host; ssh2 throws at once when it is not connected. */
-export function forwardChannel(client: Client, host: string, port: number): Promise<ClientChannel> {
+export function forwardChannel(client: ClientType, host: string, port: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) =>
     client.forwardOut("127.0.0.1", 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch))),
   );
@@ -135,7 +136,7 @@ async function handshake(
   passphraseEnv: string | undefined,
   options: OpenOptions,
   timeoutMs: number,
-): Promise<Client> {
+): Promise<ClientType> {
   const env = options.env ?? process.env;
   const keepalive = options.keepalive ?? KEEPALIVE;
   const config: ConnectConfig = {

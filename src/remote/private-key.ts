@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import ssh2 from "ssh2";
+import type ssh2 from "ssh2";
+import { parseKey } from "./ssh2.js";
 
 /** A private key as ssh2 parsed it, ready for publickey authentication. */
 export type ParsedKey = ssh2.ParsedKey;
@@ -33,7 +34,7 @@ async function parse(file: string, passphrase: string | undefined): Promise<Pars
   } catch (err) {
     throw new KeyFileUnreadable((err as Error).message);
   }
-  const result = ssh2.utils.parseKey(data, passphrase);
+  const result = parseKey(data, passphrase);
   if (result instanceof Error) throw new Error(`Cannot parse privateKey: ${result.message}`);
   const key = Array.isArray(result) ? result[0] : result;
   if (!key || key.getPrivatePEM() === null)

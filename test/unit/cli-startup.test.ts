@@ -1,7 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { generateEd25519KeyPair } from "../../src/remote/generate-key.js";
 import { loadedCode } from "../helpers/loaded-code.js";
 
 const repo = path.resolve(import.meta.dirname, "../..");
@@ -41,5 +42,22 @@ describe("np loads only the code a command uses (the built np, every module it r
     const r = loadedCode(["init", "--path", path.join(dir, "inventory.yaml")]);
     expect(r.code, r.stderr).toBe(0);
     expect(without(r.packages, ["ssh2", "openpgp", "undici", "handlebars", "listr2", "zx"])).toEqual([]);
+  });
+
+  it("np check loads ssh2's client, not its server or HTTP agents (a host that refuses the connection)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "np-check-load-"));
+    const key = path.join(dir, "id_ed25519");
+    writeFileSync(key, generateEd25519KeyPair().private, { mode: 0o600 });
+    const inventory = path.join(dir, "inventory.yaml");
+    writeFileSync(
+      inventory,
+      `cluster: { name: t, single_server: true }\nssh: { user: root, key: ${key}, port: 1 }\nhosts:\n  - { name: a, address: 127.0.0.1, roles: [server, client, edge, observe] }\n`,
+    );
+    const r = loadedCode(["check", "-i", inventory]);
+    expect(r.stdout + r.stderr).toMatch(/a \(127\.0\.0\.1\): connection refused/);
+    const ssh2Files = r.files.filter((f) => f.includes(`${path.sep}ssh2${path.sep}lib${path.sep}`));
+    expect(ssh2Files.some((f) => f.endsWith(path.join("lib", "client.js")))).toBe(true);
+    expect(ssh2Files.filter((f) => /(server|http-agents|keygen)\.js$/.test(f))).toEqual([]);
+    expect(r.packages.has("undici")).toBe(false);
   });
 });
