@@ -7,6 +7,8 @@ export interface AclPolicy {
   Name: string;
   Description: string;
   Rules?: string;
+  /** The Raft index of the policy's last write (in the list and in a policy read in full). */
+  ModifyIndex?: number;
 }
 
 /** A token as Consul lists it (GET /v1/acl/tokens; SecretID only for a caller with acl:write). */

@@ -9,6 +9,7 @@ import { ApiError } from "../api/http.js";
 import { accessorIdOf, type ConsulPolicy, type ConsulToken } from "../components/consul/index.js";
 import { OperationError } from "../errors.js";
 import type { SecretValues } from "../secrets/index.js";
+import type { PolicyCache } from "./policy-cache.js";
 
 /** One thing np changes in Consul's ACLs, said in words (never with a secret). */
 export interface AclAction {
@@ -92,11 +93,12 @@ export async function readAcl(
   api: ConsulAclApi,
   names: readonly string[],
   legacyWaitMs = 60_000,
+  cache?: PolicyCache,
 ): Promise<{ policies: AclPolicy[]; tokens: AclToken[] }> {
   const end = Date.now() + legacyWaitMs;
   for (;;) {
     try {
-      return await readAclOnce(api, names);
+      return await readAclOnce(api, names, cache);
     } catch (err) {
       // Consul does not know the token np holds: say which file, and the likely reason, instead of a bare 403.
       if (err instanceof ApiError && err.status === 403 && /ACL not found/.test(err.body))
@@ -115,9 +117,21 @@ export async function readAcl(
 async function readAclOnce(
   api: ConsulAclApi,
   names: readonly string[],
+  cache?: PolicyCache,
 ): Promise<{ policies: AclPolicy[]; tokens: AclToken[] }> {
   const [list, tokens] = await Promise.all([api.policies(), api.tokens()]);
-  // Only np's policies are read in full; policies are few, and read in parallel over one tunnel.
-  const policies = await Promise.all(list.filter((p) => names.includes(p.Name)).map((p) => api.policy(p.ID)));
+  // Only np's policies are read in full (in parallel over one tunnel), and only those not read at their current
+  // ModifyIndex before (policy-cache.ts).
+  const policies = await Promise.all(
+    list
+      .filter((p) => names.includes(p.Name))
+      .map(async (p) => {
+        const known = cache?.get(p);
+        if (known) return known;
+        const read = await api.policy(p.ID);
+        cache?.put(read);
+        return read;
+      }),
+  );
   return { policies, tokens };
 }

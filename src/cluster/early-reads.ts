@@ -1,3 +1,4 @@
+import path from "node:path";
 import { type ConsulApi, consulMemberStatus } from "../api/consul.js";
 import { type AclPolicy, type AclToken, ConsulAclApi } from "../api/consul-acl.js";
 import type { NomadApi } from "../api/nomad.js";
@@ -10,6 +11,7 @@ import { readAcl } from "./consul-acl.js";
 import type { Phase } from "./context.js";
 import { type NomadAclState, readNomadAcl } from "./nomad-acl.js";
 import { isNomadManagement } from "./nomad-acl-bootstrap.js";
+import { policyCacheFor } from "./policy-cache.js";
 import { type QuorumHealth, readQuorum } from "./quorum.js";
 
 /** What Consul and Nomad say of the hosts: who is alive, who is ready, each service's health. */
@@ -123,7 +125,10 @@ export const startEarlyReads: Phase = {
     if (ctx.tunnels.consulAccess.token !== undefined) {
       const names = consulAcl(ctx.inv).policies.map((p) => p.name);
       // No retries here (legacyWaitMs 0): a Consul that is not ready is the phase's to wait for.
-      early.start("consul acl", async () => readAcl(new ConsulAclApi((await consul()).json), names, 0));
+      const cache = policyCacheFor(path.join(ctx.inv.dir, ".np"));
+      early.start("consul acl", async () =>
+        readAcl(new ConsulAclApi((await consul()).json), names, 0, await cache),
+      );
     }
     // Only a yes is an answer: "no" may be a server that did not answer, which the phase asks the others about.
     const management = early.start("nomad management", async () => {

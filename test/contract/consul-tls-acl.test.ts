@@ -8,6 +8,7 @@ import { AclAlreadyBootstrapped, ConsulAclApi } from "../../src/api/consul-acl.j
 import { loadClusterSecrets } from "../../src/cluster/cluster-secrets.js";
 import { aclActions, readAcl } from "../../src/cluster/consul-acl.js";
 import { bootstrapAcl } from "../../src/cluster/consul-bootstrap.js";
+import { PolicyCache } from "../../src/cluster/policy-cache.js";
 import { CONSUL_TOKEN, consulAcl, MANAGEMENT_TOKEN } from "../../src/components/consul/index.js";
 import type { SecretValues } from "../../src/secrets/index.js";
 import { SecretStore } from "../../src/secrets/index.js";
@@ -96,6 +97,49 @@ describe.skipIf(consulMissing())(
           secrets,
         ),
       ).toEqual([]);
+    });
+
+    it("np's policy cache: a later run reads only Consul's list, until a policy's ModifyIndex moves", async () => {
+      const acl = new ConsulAclApi(httpsApi(s1, dispatcher, () => management).json);
+      const desired = consulAcl(inv);
+      const names = desired.policies.map((p) => p.name);
+      let reads = 0;
+      // The same API, counting the policies it reads in full.
+      const counting = new Proxy(acl, {
+        get(target, key) {
+          if (key === "policy")
+            return (id: string) => {
+              reads++;
+              return target.policy(id);
+            };
+          const v = Reflect.get(target, key);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      const dir = mkdtempSync(path.join(os.tmpdir(), "np-policy-cache-"));
+      // A first run reads every np policy in full and keeps them (what the phase does after its actions).
+      const run1 = await PolicyCache.load(dir);
+      const first = await readAcl(counting, names, 0, run1);
+      expect(reads).toBe(names.length);
+      await run1.save();
+      reads = 0;
+      const second = await readAcl(counting, names, 0, await PolicyCache.load(dir));
+      expect(reads).toBe(0);
+      expect(second.policies).toEqual(first.policies);
+      reads = 0;
+      // Someone edits one of np's policies in Consul: its ModifyIndex moves, np reads it again and repairs it.
+      const edited = first.policies[0] as (typeof first.policies)[number];
+      await acl.putPolicy(
+        { Name: edited.Name, Description: edited.Description, Rules: `${edited.Rules}\n# edited by hand` },
+        edited.ID,
+      );
+      const third = await readAcl(counting, names, 0, await PolicyCache.load(dir));
+      expect(reads).toBe(1);
+      expect(third.policies.find((p) => p.ID === edited.ID)?.Rules).toMatch(/# edited by hand/);
+      const repair = aclActions(desired, third, secrets);
+      expect(repair.map((a) => `${a.kind} ${a.name}`)).toEqual([`update policy ${edited.Name}`]);
+      for (const a of repair) await a.apply(acl);
+      expect(aclActions(desired, await readAcl(acl, names), secrets)).toEqual([]);
     });
 
     it("every agent joins, and the client got its TLS certificate by auto_encrypt", async () => {

@@ -1,7 +1,9 @@
+import path from "node:path";
 import { ConsulAclApi } from "../../api/consul-acl.js";
 import { consulAcl } from "../../components/consul/index.js";
 import { aclActions, readAcl } from "../consul-acl.js";
 import { type Phase, withRole } from "../context.js";
+import { policyCacheFor } from "../policy-cache.js";
 
 /**
  * Every token np rendered into a file exists in Consul with exactly its policies: created once (with the SecretID
@@ -17,6 +19,7 @@ export const consulAclTokens: Phase = {
     const server = withRole(ctx, "server")[0];
     if (!secrets || !server) return;
     const desired = consulAcl(ctx.inv);
+    const cache = await policyCacheFor(path.join(ctx.inv.dir, ".np"));
     // Through the first server whose Consul answers.
     const servers = withRole(ctx, "server");
     let lastError: unknown;
@@ -26,6 +29,8 @@ export const consulAclTokens: Phase = {
         readAcl(
           api,
           desired.policies.map((p) => p.name),
+          undefined,
+          cache,
         );
       let actions: ReturnType<typeof aclActions>;
       try {
@@ -50,6 +55,8 @@ export const consulAclTokens: Phase = {
           },
           () => a.apply(api),
         );
+      // np's own bookkeeping: what it read, for the next run (a dry run keeps nothing).
+      if (!ctx.gate.dryRun) await cache.save();
       return;
     }
     // `np plan` of a cluster whose Consul does not answer lists what it can; `np up` must not go on blind.
