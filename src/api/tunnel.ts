@@ -25,6 +25,8 @@ export async function tunnelDispatcher(
   host: string,
   port: number,
   tls?: TunnelTls,
+  /** Connections (channels) at most: each is a TLS handshake; a long-lived stream (np logs -f) holds one. */
+  connections = 4,
 ): Promise<Agent> {
   const { Agent } = await undici();
   // One TLS context per tunnel (parsing the CA and np's certificate and key once), and each new connection resumes
@@ -33,7 +35,7 @@ export async function tunnelDispatcher(
     tls && createSecureContext({ ca: tls.ca, ...(tls.cert && tls.key && { cert: tls.cert, key: tls.key }) });
   let session: Buffer | undefined;
   return new Agent({
-    connections: 2,
+    connections,
     connect: (_opts, callback) => {
       conn.forwardOut(host, port).then(
         (channel) => {

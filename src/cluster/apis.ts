@@ -79,6 +79,8 @@ export class ApiTunnels {
   constructor(
     readonly consulAccess: ConsulAccess = {},
     readonly nomadAccess: NomadAccess = {},
+    /** Connections per tunnel (see tunnelDispatcher): np up asks for few, in bursts; np logs -f holds several. */
+    private readonly opts: { connections?: number } = {},
   ) {}
 
   /** The API of `service` on one server, through that server's SSH connection (cached). */
@@ -154,7 +156,7 @@ export class ApiTunnels {
     const plainOnly = plainHttp?.has(conn.name) === true;
     const tls = ca !== undefined && !plainOnly;
     const { host, port } = tls ? CONSUL.https : CONSUL.http;
-    const d = tunnelDispatcher(conn, host, port, tls ? { ca, host } : undefined);
+    const d = tunnelDispatcher(conn, host, port, tls ? { ca, host } : undefined, this.opts.connections);
     this.dispatchers.push(d);
     return new ConsulApi(`${tls ? "https" : "http"}://${host}:${port}`, d, () =>
       plainOnly ? undefined : this.consulAccess.token?.reveal(),
@@ -168,7 +170,13 @@ export class ApiTunnels {
   private nomad(conn: SshConnection, privateAddress: string): NomadApi {
     const plainOnly = this.nomadAccess.plainHttp?.has(conn.name) === true;
     const tls = plainOnly ? undefined : this.nomadAccess.tls;
-    const d = tunnelDispatcher(conn, privateAddress, NOMAD.httpPort, tls && { ...tls, host: privateAddress });
+    const d = tunnelDispatcher(
+      conn,
+      privateAddress,
+      NOMAD.httpPort,
+      tls && { ...tls, host: privateAddress },
+      this.opts.connections,
+    );
     this.dispatchers.push(d);
     return new NomadApi(`${tls ? "https" : "http"}://${privateAddress}:${NOMAD.httpPort}`, d, () =>
       plainOnly ? undefined : this.nomadAccess.token?.reveal(),

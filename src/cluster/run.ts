@@ -133,7 +133,9 @@ export async function withCluster<T>(
     session,
     hosts: [],
     artifacts: [],
-    tunnels: new ApiTunnels(),
+    // Two connections per tunnel: np up's reads come in bursts of short requests (the early reads: ~15 at once),
+    // and each further connection is an SSH channel and a TLS handshake for np and the server.
+    tunnels: new ApiTunnels({}, {}, { connections: 2 }),
     early: new EarlyReads(gate),
     quorumTimeoutMs: opts.quorumTimeoutMs ?? 180_000,
   };

@@ -212,11 +212,12 @@ describe.skipIf(skipReason !== null)(
     });
 
     it("refuses a host whose facts lie, naming the fact, and is not fooled by a forged section marker", () => {
-      // node4's nproc prints junk; node3's os-release carries a line that looks like the facts script's markers.
+      // node4's date prints junk (the clock is a fact np reads from a command; the CPU count comes from the
+      // kernel's status file); node3's os-release carries a line that looks like the facts script's markers.
       const lie = onNode("node4", [
         "sh",
         "-c",
-        "printf '#!/bin/sh\\necho x\\n' > /usr/local/bin/nproc && chmod 755 /usr/local/bin/nproc",
+        "printf '#!/bin/sh\\necho x\\n' > /usr/local/bin/date && chmod 755 /usr/local/bin/date",
       ]);
       expect(lie.code, lie.stderr).toBe(0);
       const forge = onNode("node3", [
@@ -232,20 +233,20 @@ describe.skipIf(skipReason !== null)(
           hosts: {
             name: string;
             ok: boolean;
-            facts: { cpus: number | null; memory: { totalMb: number } };
+            facts: { timeMs: number | null; memory: { totalMb: number } };
             problems: string[];
           }[];
         };
         const node4 = report.hosts.find((h) => h.name === "node4");
-        expect(node4?.problems).toEqual(["could not read the CPU count: got 'x'"]);
-        expect(node4?.facts.cpus).toBeNull();
+        expect(node4?.problems).toEqual(["could not read the clock: got 'x'"]);
+        expect(node4?.facts.timeMs).toBeNull();
         const node3 = report.hosts.find((h) => h.name === "node3");
         expect(node3?.ok).toBe(true);
         expect(node3?.facts.memory.totalMb).toBeGreaterThan(512);
         const human = check(healthyInv());
-        expect(human.stdout).toContain(`node4 (${addr("node4")}): could not read the CPU count: got 'x'`);
+        expect(human.stdout).toContain(`node4 (${addr("node4")}): could not read the clock: got 'x'`);
       } finally {
-        onNode("node4", ["rm", "-f", "/usr/local/bin/nproc"]);
+        onNode("node4", ["rm", "-f", "/usr/local/bin/date"]);
         onNode("node3", ["sh", "-c", "mv /root/os-release.orig /usr/lib/os-release"]);
       }
     });

@@ -13,9 +13,10 @@ const SUBNET = "10.213.22.0/24";
 const skipReason = canRunSandbox();
 if (skipReason) console.warn(`skipping test/e2e/faults.test.ts: ${skipReason}`);
 
-// A `nproc` that never answers, first on root's PATH: np's facts round trip hangs in it until the fault.
-const HOLD = "/usr/local/bin/nproc";
-const HOLD_SCRIPT = "#!/bin/sh\n# np-fault-hold: a test stand-in for nproc that never answers\nsleep 600\n";
+// A `date` that never answers, first on root's PATH: np's facts round trip (which reads the host's clock with
+// date) hangs in it until the fault.
+const HOLD = "/usr/local/bin/date";
+const HOLD_SCRIPT = "#!/bin/sh\n# np-fault-hold: a test stand-in for date that never answers\nsleep 600\n";
 
 /**
  * np running in the background, as a user would start it, so the test can cut things while it runs (runNpAsync
