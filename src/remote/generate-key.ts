@@ -1,4 +1,4 @@
-import { generateKeyPairSync, parseKey } from "./ssh2.js";
+import { keygen, parseKey } from "./ssh2.js";
 
 export interface KeyPairOptions {
   comment?: string;
@@ -15,7 +15,7 @@ export interface KeyPairOptions {
  */
 export function generateEd25519KeyPair(opts: KeyPairOptions = {}): { private: string; public: string } {
   for (;;) {
-    const pair = generateKeyPairSync("ed25519", opts);
+    const pair = keygen().generateKeyPairSync("ed25519", opts);
     const parsed = [parseKey(pair.private, opts.passphrase), parseKey(pair.public)];
     if (!parsed.some((k) => k instanceof Error)) return pair;
   }

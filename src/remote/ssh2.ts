@@ -12,9 +12,4 @@ export const Client: typeof ssh2.Client = require("ssh2/lib/client.js");
 export const parseKey: typeof ssh2.utils.parseKey = require("ssh2/lib/protocol/keyParser.js").parseKey;
 
 /** ssh2's key generator (np init, np sandbox): loaded when asked for. */
-export const generateKeyPairSync: typeof ssh2.utils.generateKeyPairSync = (...args: unknown[]) =>
-  (
-    require("ssh2/lib/keygen.js").generateKeyPairSync as (
-      ...a: unknown[]
-    ) => ReturnType<typeof ssh2.utils.generateKeyPairSync>
-  )(...args);
+export const keygen = (): Pick<typeof ssh2.utils, "generateKeyPairSync"> => require("ssh2/lib/keygen.js");

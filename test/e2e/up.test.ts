@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,6 +159,16 @@ describe.skipIf(skipReason !== null)(
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/is up to date: nothing changed/);
       expect(five.map(fingerprint)).toEqual(before);
+      // The ACL phase kept np's Consul policies, as read, for the next run (.np/consul-policies.json, 0600).
+      const cacheFile = path.join(work, ".np", "consul-policies.json");
+      expect(statSync(cacheFile).mode & 0o777).toBe(0o600);
+      const kept = Object.values(JSON.parse(readFileSync(cacheFile, "utf8"))) as {
+        index: number;
+        policy: { Name: string; Rules: string; ModifyIndex: number };
+      }[];
+      expect(kept.length).toBeGreaterThan(0);
+      for (const e of kept)
+        expect([e.index, e.policy.Rules.length > 0]).toEqual([e.policy.ModifyIndex, true]);
     });
 
     it("np plan on the converged cluster shows no changes", async () => {

@@ -55,8 +55,8 @@ export const consulAclTokens: Phase = {
           },
           () => a.apply(api),
         );
-      // np's own bookkeeping: what it read, for the next run (a dry run keeps nothing).
-      if (!ctx.gate.dryRun) await cache.save();
+      // np's own record of what it read, for the next run (a dry run keeps nothing).
+      await ctx.gate.bookkeeping(() => cache.save());
       return;
     }
     // `np plan` of a cluster whose Consul does not answer lists what it can; `np up` must not go on blind.
