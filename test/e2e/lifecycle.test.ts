@@ -6,12 +6,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { consulServerProfile, issueLeaf } from "../../src/pki/index.js";
-import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
 import { npBin, runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { sandboxAppYaml } from "../helpers/sandbox-app.js";
 import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -33,18 +33,7 @@ const wait = (ms: number) => new Promise((res) => setTimeout(res, ms));
 const HOST = "hello.rot.test";
 
 /** A tiny app (the contract tests' /health app) on node4, the only client, routed by node4's Traefik. */
-const APP_YAML = `name: hello
-command: /usr/local/lib/np/node
-args: ["-e", ${JSON.stringify(APP_SCRIPT)}]
-count: 1
-cpu: 50
-memory: 64
-env:
-  VERSION: v1
-health_check: { path: /health, interval: 1s, timeout: 1s }
-domains: [${HOST}]
-update: { min_healthy_time: 1s, healthy_deadline: 20s, progress_deadline: 60s }
-`;
+const APP_YAML = sandboxAppYaml({ host: HOST, count: 1, healthyDeadline: "20s", progressDeadline: "60s" });
 
 /** The ACL tokens np keeps for this inventory (their files in .np/secrets). */
 const TOKENS = [

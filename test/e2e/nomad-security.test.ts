@@ -6,12 +6,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { APP_SCRIPT } from "../contract/deploy-harness.js";
 import { consulMissing } from "../helpers/consul-binary.js";
 import { visitEdge } from "../helpers/edge-visit.js";
 import { NOMAD_AGENT_CERT, nomadCurl } from "../helpers/nomad-curl.js";
 import { runNpAsync } from "../helpers/run-np.js";
 import { canRunSandbox, sshToNode, type TestSandbox } from "../helpers/sandbox.js";
+import { sandboxAppYaml } from "../helpers/sandbox-app.js";
 import { type StackSite, startStackSite, stopStackSite } from "../helpers/stack-site.js";
 
 // This file's own sandbox (name, subnet): other e2e files use others.
@@ -32,18 +32,7 @@ const CLIENTS = ["node1", "node2"];
 const wait = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
 /** A tiny app (the contract tests' /health app), run by the Node.js runtime np installs on every host. */
-const APP_YAML = `name: hello
-command: /usr/local/lib/np/node
-args: ["-e", ${JSON.stringify(APP_SCRIPT)}]
-count: 2
-cpu: 50
-memory: 64
-env:
-  VERSION: v1
-health_check: { path: /health, interval: 1s, timeout: 1s }
-domains: [${HOST}]
-update: { min_healthy_time: 1s, healthy_deadline: 10s, progress_deadline: 30s }
-`;
+const APP_YAML = sandboxAppYaml({ host: HOST, count: 2, healthyDeadline: "10s", progressDeadline: "30s" });
 
 describe.skipIf(skipReason !== null)(
   "a fresh np up secures Nomad: HTTPS with client certificates, ACLs, np's tokens (asserted on the nodes)",
