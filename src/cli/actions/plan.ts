@@ -2,6 +2,7 @@ import type { Change } from "../../cluster/changes.js";
 import { converge } from "../../cluster/run.js";
 import { loadInventory } from "../../inventory/index.js";
 import type { CommandContext } from "../context.js";
+import { counted } from "../counted.js";
 
 /** `np plan`: runs the phases of `np up` behind the dry-run gate and prints each host's changes. */
 export async function plan(ctx: CommandContext): Promise<Change[]> {
@@ -26,7 +27,7 @@ export async function plan(ctx: CommandContext): Promise<Change[]> {
     }
   }
   ctx.out.info(
-    `\n${changes.length} changes on ${new Set(changes.map((c) => c.host)).size} hosts; run \`np up\` to apply them`,
+    `\n${counted(changes.length, "change")} on ${counted(new Set(changes.map((c) => c.host)).size, "host")}; run \`np up\` to apply them`,
   );
   return changes;
 }

@@ -3,6 +3,7 @@ import { converge } from "../../cluster/run.js";
 import { clusterSummary } from "../../cluster/summary.js";
 import { loadInventory } from "../../inventory/index.js";
 import type { CommandContext } from "../context.js";
+import { counted } from "../counted.js";
 
 /** `np up`: converges the cluster and prints each change as it is made. */
 export async function up(ctx: CommandContext, quorumTimeoutMs = 180_000): Promise<Change[]> {
@@ -21,7 +22,7 @@ export async function up(ctx: CommandContext, quorumTimeoutMs = 180_000): Promis
     ctx.out.info(`cluster ${inventory.cluster.name} is up to date: nothing changed (${secs}s)`);
   else {
     ctx.out.info(
-      `cluster ${inventory.cluster.name} is up: ${changes.length} changes on ${hosts} hosts (${secs}s)`,
+      `cluster ${inventory.cluster.name} is up: ${counted(changes.length, "change")} on ${counted(hosts, "host")} (${secs}s)`,
     );
     for (const line of clusterSummary(inventory)) ctx.out.info(line);
   }
