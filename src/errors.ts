@@ -2,6 +2,7 @@
  * Typed errors. Only the CLI (src/cli/run-cli.ts) catches them and turns them into an exit code:
  * 0 success, 1 the operation failed, 2 invalid input, 3 preflight refused the cluster.
  */
+import { counted } from "./output/counted.js";
 
 export type ExitCode = 1 | 2 | 3;
 
@@ -50,7 +51,7 @@ export class HostError extends OperationError {
 export class HostsFailed extends OperationError {
   constructor(readonly failures: HostError[]) {
     super(
-      `failed on ${failures.length} host${failures.length === 1 ? "" : "s"}:\n${failures
+      `failed on ${counted(failures.length, "host")}:\n${failures
         .map((f) => ` - ${f.message}${f.hint ? `\n   ${f.hint}` : ""}`)
         .join("\n")}`,
     );

@@ -1,3 +1,4 @@
+import { counted } from "../output/counted.js";
 import type { AllocationListStub, Deployment, DeploymentState, TaskEvent } from "./nomad-responses.js";
 
 /** One instance of the app in a deployment. */
@@ -126,7 +127,7 @@ function instanceOf(a: AllocationListStub, keep: number): InstanceProgress {
       : `${a.ClientStatus}${why ? ` (${why})` : ""}`;
   const extras = [
     a.DeploymentStatus?.Canary ? "canary" : "",
-    restarts > 0 ? `${restarts} restart${restarts === 1 ? "" : "s"}` : "",
+    restarts > 0 ? `${counted(restarts, "restart")}` : "",
     a.DesiredStatus !== "run" ? `Nomad wants it to ${a.DesiredStatus}` : "",
   ].filter(Boolean);
   const line = `${a.ID.slice(0, 8)} on ${a.NodeName}: ${state}${extras.length ? `; ${extras.join(", ")}` : ""}`;

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${node.class} and ${meta.k} are Nomad's constraint attributes
+import { counted } from "../output/counted.js";
 import type { AllocationMetric } from "./nomad-responses.js";
 import type { AppSpec } from "./types.js";
 
@@ -29,8 +30,7 @@ export function explainPlacementFailures(
 /** The failures as lines: `group "web": 3 instances not placed: reason; reason`. */
 export function formatPlacementFailures(failures: readonly PlacementFailure[]): string[] {
   return failures.map(
-    (f) =>
-      `group "${f.group}": ${f.unplaced} instance${f.unplaced === 1 ? "" : "s"} not placed: ${f.reasons.join("; ")}`,
+    (f) => `group "${f.group}": ${counted(f.unplaced, "instance")} not placed: ${f.reasons.join("; ")}`,
   );
 }
 
@@ -46,11 +46,11 @@ function reasonsOf(
   const filtered = Object.entries(m.ConstraintFiltered ?? {});
   for (const [constraint, n] of filtered) reasons.push(filterReason(constraint, n, evaluated, app));
   const unexplained = (m.NodesFiltered ?? 0) - filtered.reduce((sum, [, n]) => sum + n, 0);
-  if (unexplained > 0) reasons.push(`${nodes(unexplained)} filtered out`);
+  if (unexplained > 0) reasons.push(`${counted(unexplained, "node")} filtered out`);
   const dimensions = Object.entries(m.DimensionExhausted ?? {});
   for (const [dimension, n] of dimensions) reasons.push(exhaustedReason(dimension, n, app));
   if (dimensions.length === 0 && (m.NodesExhausted ?? 0) > 0)
-    reasons.push(`resources exhausted on ${nodes(m.NodesExhausted ?? 0)}`);
+    reasons.push(`resources exhausted on ${counted(m.NodesExhausted ?? 0, "node")}`);
   for (const quota of m.QuotaExhausted ?? []) reasons.push(`quota limit reached: ${quota}`);
   if (reasons.length === 0) reasons.push("Nomad gave no reason");
   return reasons;
@@ -66,17 +66,19 @@ function filterReason(
   const all = n === evaluated;
   if (constraint === "missing drivers") {
     const driver = app ? `a healthy ${app.driver} driver` : "the task's driver healthy";
-    return all ? `no client has ${driver} (${nodes(n)} filtered)` : `${nodes(n)} without ${driver}`;
+    return all
+      ? `no client has ${driver} (${counted(n, "node")} filtered)`
+      : `${counted(n, "node")} without ${driver}`;
   }
   const nodeClass = /^\$\{node\.class\} = (.*)$/.exec(constraint);
   if (nodeClass)
-    return `${nodes(n)} excluded by placement.node_class "${nodeClass[1]}" (their node_class differs)`;
+    return `${counted(n, "node")} excluded by placement.node_class "${nodeClass[1]}" (their node_class differs)`;
   const meta = /^\$\{meta\.([^}]+)\} = (.*)$/.exec(constraint);
   if (meta)
-    return `${nodes(n)} excluded by placement.labels ${meta[1]}=${meta[2]} (their Nomad meta differs)`;
+    return `${counted(n, "node")} excluded by placement.labels ${meta[1]}=${meta[2]} (their Nomad meta differs)`;
   if (constraint === "computed class ineligible")
-    return `${nodes(n)} skipped: same class as nodes already filtered out`;
-  return `${nodes(n)} filtered out: ${constraint}`;
+    return `${counted(n, "node")} skipped: same class as nodes already filtered out`;
+  return `${counted(n, "node")} filtered out: ${constraint}`;
 }
 
 /** One entry of DimensionExhausted (nomad/structs/funcs.go, scheduler/rank.go name them). */
@@ -86,13 +88,10 @@ function exhaustedReason(
   app: Pick<AppSpec, "cpu" | "memoryMb"> | undefined,
 ): string {
   if (dimension === "memory")
-    return `memory exhausted on ${nodes(n)}${app ? ` (each instance needs ${app.memoryMb} MB)` : ""}`;
+    return `memory exhausted on ${counted(n, "node")}${app ? ` (each instance needs ${app.memoryMb} MB)` : ""}`;
   if (dimension === "cpu")
-    return `CPU exhausted on ${nodes(n)}${app ? ` (each instance needs ${app.cpu} MHz)` : ""}`;
-  if (dimension.startsWith("network: ")) return `${dimension.slice("network: ".length)} on ${nodes(n)}`;
-  return `${dimension} exhausted on ${nodes(n)}`;
-}
-
-function nodes(n: number): string {
-  return `${n} node${n === 1 ? "" : "s"}`;
+    return `CPU exhausted on ${counted(n, "node")}${app ? ` (each instance needs ${app.cpu} MHz)` : ""}`;
+  if (dimension.startsWith("network: "))
+    return `${dimension.slice("network: ".length)} on ${counted(n, "node")}`;
+  return `${dimension} exhausted on ${counted(n, "node")}`;
 }

@@ -1,4 +1,5 @@
 import type { NomadApi } from "../api/nomad.js";
+import { counted } from "../output/counted.js";
 import { readAppJob } from "./app-job.js";
 import type { EdgeHttp } from "./edge-http.js";
 import { type ChangeContext, followAndFinish } from "./follow-and-finish.js";
@@ -19,7 +20,7 @@ export async function scaleApp(
   const group = job.TaskGroups[0];
   const from = group?.Count ?? 0;
   if (!job.Stop && from === count) {
-    ctx.out.info(`${app} already runs ${count} instance${count === 1 ? "" : "s"}: nothing to do`);
+    ctx.out.info(`${app} already runs ${counted(count, "instance")}: nothing to do`);
     return { app, from, to: count };
   }
   let started: Awaited<ReturnType<NomadApi["scale"]>>;

@@ -2,6 +2,7 @@ import type { ConsulApi } from "../api/consul.js";
 import type { NomadApi } from "../api/nomad.js";
 import type { AllocationListStub } from "../app/nomad-responses.js";
 import { OperationError } from "../errors.js";
+import { counted } from "../output/counted.js";
 import type { Output } from "../output/port.js";
 import { readAppJob } from "./app-job.js";
 import { ChangeNotifier, watchBlocking } from "./watch.js";
@@ -29,7 +30,7 @@ export async function stopApp(
   const before = (await nomad.jobAllocations(app)).body.filter((a) => !isStopped(a)).length;
   await nomad.deregister(app, purge);
   ctx.out.info(
-    `${app}: ${purge ? "stopped and purged" : "stopped"} version ${job.Version} in Nomad; waiting for ${before} instance${before === 1 ? "" : "s"} to stop`,
+    `${app}: ${purge ? "stopped and purged" : "stopped"} version ${job.Version} in Nomad; waiting for ${counted(before, "instance")} to stop`,
   );
   const live = ctx.out.liveLines(`${app}: stopping`);
   const stop = new AbortController();
@@ -66,7 +67,7 @@ export async function stopApp(
       if (signal.aborted) break;
       if (!allocs || services === undefined) continue;
       const running = allocs.filter((a) => !isStopped(a));
-      title = `${app}: ${running.length} instance${running.length === 1 ? "" : "s"} still running, ${services} in Consul`;
+      title = `${app}: ${counted(running.length, "instance")} still running, ${services} in Consul`;
       live.update(
         title,
         running.map((a) => `${a.ID.slice(0, 8)} on ${a.NodeName}: ${a.ClientStatus}`),

@@ -1,3 +1,4 @@
+import { counted } from "../output/counted.js";
 import type { Inventory } from "./types.js";
 import { ROLES } from "./types.js";
 
@@ -10,5 +11,5 @@ export function describeInventory(inventory: Inventory): string {
     return `${n} ${role}${plural}`;
   });
   const single = inventory.cluster.singleServer ? " (single server: development only)" : "";
-  return `${hosts} host${hosts === 1 ? "" : "s"}: ${counts.join(", ")}${single}`;
+  return `${counted(hosts, "host")}: ${counts.join(", ")}${single}`;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { counted } from "../output/counted.js";
 import { asRoot, shInline } from "../remote/command.js";
 import type { SshConnection } from "../remote/connection.js";
 import { certificatesIn, daysLeft, type ExpiryState, expiryState, isoDay } from "./expiry.js";
@@ -105,6 +106,6 @@ export function describeExpiry(r: CertificateReport): string {
   const fix = r.name === "cluster CA" || r.name === "cluster-ca" ? "np rotate ca" : "np up";
   if (r.state === "expired")
     return `${what} expired on ${isoDay(new Date(r.notAfter))}: run \`${fix}\` to replace it`;
-  const when = r.daysLeft === 0 ? "today" : `in ${r.daysLeft} day${r.daysLeft === 1 ? "" : "s"}`;
+  const when = r.daysLeft === 0 ? "today" : `in ${counted(r.daysLeft, "day")}`;
   return `${what} expires on ${isoDay(new Date(r.notAfter))} (${when}): \`${fix}\` renews it`;
 }

@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { counted } from "../output/counted.js";
 import type { Problem } from "./problem.js";
 import { formatProblem, type YamlSource } from "./yaml-source.js";
 
@@ -18,6 +19,6 @@ export function formatProblems(source: YamlSource, file: string, problems: Probl
 
 /** The InputError (exit 2) that lists every problem of a config file, one per line. */
 export function problemsError(file: string, problems: string[], hint: string): InputError {
-  const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  const count = `${counted(problems.length, "problem")}`;
   return new InputError(`${file} has ${count}`, problems, hint);
 }

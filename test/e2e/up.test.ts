@@ -304,6 +304,8 @@ describe.skipIf(skipReason !== null)(
       expect(plan.stdout).not.toMatch(/r7/);
       expect(plan.stdout).toMatch(/restart nomad/);
       expect(plan.stdout).not.toMatch(/^node[1235]:/m);
+      // One host: said in the singular (np printed "1 hosts" once).
+      expect(plan.stdout).toMatch(/^\d+ changes? on 1 host; run `np up` to apply them$/m);
       const run = await interruptUp("SIGINT", "/etc/nomad.d/nomad.hcl");
       expect(run.out).toContain("/etc/nomad.d/nomad.hcl");
       expect(run.code).toBe(1);
@@ -313,6 +315,7 @@ describe.skipIf(skipReason !== null)(
       expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).toBe(pidBefore);
       const r = await np(["up"]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^cluster e2e is up: \d+ changes? on 1 host \(/m);
       expect(sh("node4", "grep -c r7 /etc/nomad.d/nomad.hcl")).toBe("1");
       expect(sh("node4", "systemctl show -p MainPID --value nomad.service")).not.toBe(pidBefore);
       expect(sh("node4", "ls /var/lib/np/restart-pending | wc -l")).toBe("0");

@@ -1,5 +1,6 @@
 import { OperationError, PreflightRefused } from "../../errors.js";
 import { loadInventory } from "../../inventory/index.js";
+import { counted } from "../../output/counted.js";
 import { checkHosts } from "../../preflight/check.js";
 import type { HostVerdict } from "../../preflight/judge.js";
 import { printCheckReport } from "../../preflight/report.js";
@@ -16,12 +17,12 @@ export async function check(ctx: CommandContext): Promise<HostVerdict[]> {
   const refused = verdicts.filter((v) => !v.ok && !v.unreachable);
   if (unreachable.length > 0) {
     throw new OperationError(
-      `cannot reach ${unreachable.length} host${unreachable.length === 1 ? "" : "s"}: ${unreachable.map((v) => v.name).join(", ")}`,
+      `cannot reach ${counted(unreachable.length, "host")}: ${unreachable.map((v) => v.name).join(", ")}`,
     );
   }
   if (refused.length > 0) {
     throw new PreflightRefused(
-      `preflight refused ${refused.length} host${refused.length === 1 ? "" : "s"}: ${refused.map((v) => v.name).join(", ")}`,
+      `preflight refused ${counted(refused.length, "host")}: ${refused.map((v) => v.name).join(", ")}`,
       "fix the problems above (or, knowingly, set preflight.overrides for a host) and run `np check` again",
     );
   }

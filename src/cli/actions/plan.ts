@@ -1,8 +1,8 @@
 import type { Change } from "../../cluster/changes.js";
 import { converge } from "../../cluster/run.js";
 import { loadInventory } from "../../inventory/index.js";
+import { counted } from "../../output/counted.js";
 import type { CommandContext } from "../context.js";
-import { counted } from "../counted.js";
 
 /** `np plan`: runs the phases of `np up` behind the dry-run gate and prints each host's changes. */
 export async function plan(ctx: CommandContext): Promise<Change[]> {

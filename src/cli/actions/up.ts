@@ -2,8 +2,8 @@ import type { Change } from "../../cluster/changes.js";
 import { converge } from "../../cluster/run.js";
 import { clusterSummary } from "../../cluster/summary.js";
 import { loadInventory } from "../../inventory/index.js";
+import { counted } from "../../output/counted.js";
 import type { CommandContext } from "../context.js";
-import { counted } from "../counted.js";
 
 /** `np up`: converges the cluster and prints each change as it is made. */
 export async function up(ctx: CommandContext, quorumTimeoutMs = 180_000): Promise<Change[]> {

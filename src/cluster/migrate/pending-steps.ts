@@ -2,6 +2,7 @@ import { consul } from "../../components/consul/index.js";
 import type { Component } from "../../components/index.js";
 import { nomad } from "../../components/nomad/index.js";
 import { isServer } from "../../components/servers.js";
+import { counted } from "../../output/counted.js";
 import type { HostRun, RunContext } from "../context.js";
 import { FINAL_STAGE, MIGRATING, type MigratingComponent, stageIndex } from "./migrating.js";
 import { planMigration, planText } from "./plan-lines.js";
@@ -47,7 +48,7 @@ export function announceMigration(ctx: RunContext): void {
     const { title, words } = MIGRATING[c];
     ctx.out.info(
       `${title}: this cluster is at stage "${low}" of np's migration to TLS and ACLs (${words[low]}); ` +
-        `${left} step${left === 1 ? "" : "s"} to go, each a rolling restart of ${title} ` +
+        `${counted(left, "step")} to go, each a rolling restart of ${title} ` +
         "(servers one at a time behind the quorum health gate, the leader last, then the other agents one at a time behind their checks)",
     );
   }

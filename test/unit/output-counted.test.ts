@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counted } from "../../src/cli/counted.js";
+import { counted } from "../../src/output/counted.js";
 
 // np up and np plan end with "N changes on M hosts": "1 changes on 1 hosts" is what users saw after a one-host repair.
 describe("counted", () => {
